@@ -1,0 +1,53 @@
+# relgraph: make install | demo | test | lint | bench
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install system-deps demo test lint format bench clean
+
+install: $(STAMP)
+
+# torch first: `torch==2.13.0` resolves to the CPU wheel on disk; anything else could pull a
+# multi-GB CUDA build. The stamp makes a repeated `make install` a no-op until pyproject changes.
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Debian tools the project uses: graphviz renders schema diagrams; PostgreSQL serves the SQL
+# source tests. Best effort: without root or apt the features degrade and say so.
+system-deps:
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	{ command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
+	  ( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null ) \
+	    || echo "warning: could not install$$missing; diagrams stay .dot files and PostgreSQL tests install on demand or skip"; \
+	fi
+
+demo: install
+	$(BIN)/relgraph demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/schema_inference.py --json .relgraph/bench/schema_inference.json
+
+clean:
+	rm -rf $(VENV) .relgraph .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Kubeflow Pipelines components, one folder per pipeline step."""

@@ -1,0 +1,1 @@
+"""Kubeflow Pipelines composed from relgraph components."""

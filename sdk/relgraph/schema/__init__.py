@@ -1,0 +1,25 @@
+"""Tables, columns, keys and time of a relational database; inference and validation."""
+
+from relgraph.schema.column import Column
+from relgraph.schema.decision import Decision, DecisionKind
+from relgraph.schema.dtypes import ColumnDType
+from relgraph.schema.errors import SchemaError
+from relgraph.schema.foreign_key import ForeignKey
+from relgraph.schema.schema import FORMAT_VERSION, Schema
+from relgraph.schema.table import Table
+from relgraph.schema.timestamps import TIMESTAMP_TYPE, row_times, to_timestamps
+
+__all__ = [
+    "FORMAT_VERSION",
+    "TIMESTAMP_TYPE",
+    "Column",
+    "ColumnDType",
+    "Decision",
+    "DecisionKind",
+    "ForeignKey",
+    "Schema",
+    "SchemaError",
+    "Table",
+    "row_times",
+    "to_timestamps",
+]

@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from relgraph.schema import Column, ForeignKey, Schema, SchemaError, Table, row_times, to_timestamps
+
+
+def _stamps(values) -> list:
+    return values.to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("values", "fmt"),
+    [
+        (pa.array(["2009-03-29", None]), None),
+        (pa.array(["29/03/2009", "garbage"]), "%d/%m/%Y"),
+        (pa.array([dt.date(2009, 3, 29), None]), None),
+        (pa.array([dt.datetime(2009, 3, 29), None], pa.timestamp("s", tz="UTC")), None),
+    ],
+)
+def test_to_timestamps_reads_strings_dates_and_timestamps(values, fmt) -> None:
+    out = to_timestamps(values, Column("d", "datetime", datetime_format=fmt))
+    assert out.type == pa.timestamp("us")
+    assert _stamps(out) == [dt.datetime(2009, 3, 29), None]
+
+
+@pytest.mark.parametrize(
+    "times",
+    [pa.array(["06:30:00", "14:05", None]), pa.array([23400, 50700, None], pa.time32("s"))],
+)
+def test_time_of_day_is_added_and_missing_means_midnight(times) -> None:
+    dates = pa.array(["2009-03-29", "2009-04-05", "2009-04-19"])
+    out = to_timestamps(dates, Column("date", "datetime", time_of_day="time"), times)
+    assert _stamps(out) == [
+        dt.datetime(2009, 3, 29, 6, 30),
+        dt.datetime(2009, 4, 5, 14, 5),
+        dt.datetime(2009, 4, 19),
+    ]
+
+
+def test_non_datetime_values_raise_naming_the_column() -> None:
+    with pytest.raises(SchemaError, match=r"column races.date: values of type int64"):
+        to_timestamps(pa.array([1, 2]), Column("date", "datetime"), table="races")
+
+
+def test_row_times_inherits_through_a_chain_and_leaves_dangling_null() -> None:
+    schema = Schema(
+        [
+            Table(
+                "races",
+                [Column("raceId", "integer"), Column("date", "datetime")],
+                "raceId",
+                time_column="date",
+            ),
+            Table(
+                "results",
+                [Column("resultId", "integer"), Column("raceId", "integer")],
+                "resultId",
+                [ForeignKey("raceId", "races.raceId")],
+                inherit_time_from="raceId",
+            ),
+            Table(
+                "penalties",
+                [Column("penaltyId", "text"), Column("resultId", "integer")],
+                "penaltyId",
+                [ForeignKey("resultId", "results.resultId")],
+                inherit_time_from="resultId",
+            ),
+            Table("drivers", [Column("driverId", "integer")], "driverId"),
+        ]
+    )
+    data = {
+        "races": pa.table({"raceId": [1, 2], "date": ["2009-03-29", "2009-04-05"]}),
+        "results": pa.table({"resultId": [10, 11, 12], "raceId": [2, 1, 99]}),
+        "penalties": pa.table({"penaltyId": ["a", "b"], "resultId": [12, 10]}),
+        "drivers": pa.table({"driverId": [1]}),
+    }
+    assert _stamps(row_times(schema, data, "results")) == [
+        dt.datetime(2009, 4, 5),
+        dt.datetime(2009, 3, 29),
+        None,
+    ]
+    assert _stamps(row_times(schema, data, "penalties")) == [None, dt.datetime(2009, 4, 5)]
+    assert row_times(schema, data, "drivers") is None
