@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.servers"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 F1_DEFAULT = REPO_ROOT.parent / "shared" / "data" / "f1"
 
