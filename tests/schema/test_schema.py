@@ -160,3 +160,22 @@ def test_names_with_spaces_and_non_ascii_are_kept() -> None:
     )
     schema.validate({"clientes del año": pa.table({"número id": [1, 2]})})
     assert Schema.from_dict(schema.to_dict()).table("clientes del año").primary_key == "número id"
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"tables": {"races": {}}}, "expected an object with a list under 'tables'"),
+        (
+            {"tables": [{"name": "races", "columns": [{"name": "raceId"}]}]},
+            "table 'races': malformed entry",
+        ),
+        (
+            {"tables": [{"name": "races", "columns": [{"name": "id", "dtype": "money"}]}]},
+            "table 'races': malformed entry.*unknown dtype",
+        ),
+    ],
+)
+def test_from_dict_rejects_malformed_entries_naming_the_table(data: dict, match: str) -> None:
+    with pytest.raises(SchemaError, match=match):
+        Schema.from_dict(data)

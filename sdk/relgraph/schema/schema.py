@@ -174,15 +174,27 @@ class Schema:
         """Builds a schema from its JSON form.
 
         Raises:
-            SchemaError: If the format version is newer than this relgraph reads.
+            SchemaError: If the format version is newer than this relgraph reads, or an entry
+                is malformed (the message names the table).
         """
+        if not isinstance(data, dict) or not isinstance(data.get("tables", []), list):
+            raise SchemaError("not a schema: expected an object with a list under 'tables'")
         version = data.get("format_version", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise SchemaError(
                 f"schema format_version {version!r} is not supported (this relgraph reads up to "
                 f"{FORMAT_VERSION})"
             )
-        return cls(tables=[Table.from_dict(t) for t in data.get("tables", [])])
+        tables = []
+        for position, entry in enumerate(data.get("tables", [])):
+            name = entry.get("name", f"#{position}") if isinstance(entry, dict) else f"#{position}"
+            try:
+                tables.append(Table.from_dict(entry))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise SchemaError(
+                    f"table '{name}': malformed entry ({type(exc).__name__}: {exc})"
+                ) from exc
+        return cls(tables=tables)
 
     def content_hash(self) -> str:
         """A hash of the schema's meaning (tables, columns, keys, time), not its decisions."""
