@@ -178,7 +178,7 @@ class Schema:
                 is malformed (the message names the table).
         """
         if not isinstance(data, dict) or not isinstance(data.get("tables", []), list):
-            raise SchemaError("not a schema: expected an object with a list under 'tables'")
+            raise SchemaError("not a schema file: expected an object with a list under 'tables'")
         version = data.get("format_version", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise SchemaError(
