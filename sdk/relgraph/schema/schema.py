@@ -15,6 +15,7 @@ import yaml
 from relgraph.io.atomic import atomic_write_text
 from relgraph.schema.dtypes import ColumnDType
 from relgraph.schema.errors import SchemaError
+from relgraph.schema.keys import duplicate_count
 from relgraph.schema.table import Table
 
 FORMAT_VERSION = 1
@@ -313,8 +314,7 @@ def _primary_key_problems(table: Table, values: pa.ChunkedArray) -> list[str]:
     problems = []
     if values.null_count:
         problems.append(f"{where}: {values.null_count} null values")
-    distinct = pc.count_distinct(values, mode="only_valid").as_py()
-    duplicates = len(values) - values.null_count - distinct
+    duplicates = duplicate_count(pc.drop_null(values))
     if duplicates:
         problems.append(f"{where}: {duplicates} duplicate values")
     return problems

@@ -3,17 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from relgraph.schema.errors import SchemaError
 from relgraph.schema.infer.names import Evidence, is_own_key_name, reference_evidence
 from relgraph.schema.infer.values import is_string
-
-_BITMAP_SPAN_PER_ROW = 8
-"""Integer keys whose span is at most this many times their count are checked by bitmap."""
+from relgraph.schema.keys import duplicate_count
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ def key_problem(values: pa.ChunkedArray) -> str | None:
     if not (pa.types.is_integer(kind) or is_string(kind)):
         return f"type {values.type} is not an integer or string type"
     nulls = values.null_count
-    duplicates = _duplicates(pc.drop_null(values))
+    duplicates = duplicate_count(pc.drop_null(values))
     if nulls == 0 and duplicates == 0:
         return None
     return f"{duplicates:,} duplicate values and {nulls:,} nulls in {len(values):,} rows"
@@ -108,31 +104,6 @@ def check_primary_key(table: str, column: str, values: pa.ChunkedArray) -> None:
     problem = key_problem(values)
     if problem is not None:
         raise SchemaError(f"table '{table}': primary key override '{column}' fails: {problem}")
-
-
-def _duplicates(values: pa.ChunkedArray) -> int:
-    """The number of values that repeat an earlier one (``len - distinct``), exactly."""
-    if len(values) == 0:
-        return 0
-    if pa.types.is_integer(values.type):
-        # Hand-written because Arrow's hash-based count_distinct takes seconds and a large hash
-        # table on millions of ids. Ids are mostly dense: a bitmap over their span counts the
-        # distinct values in one pass with one byte per possible value; sparse ids are sorted.
-        ints = values.to_numpy()
-        low = ints.min()
-        span = int(ints.max()) - int(low) + 1
-        if span <= _BITMAP_SPAN_PER_ROW * len(ints):
-            seen = np.zeros(span, dtype=np.bool_)
-            seen[ints - low] = True
-            distinct = int(np.count_nonzero(seen))
-        else:
-            ordered = np.sort(ints)
-            distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
-        return len(ints) - distinct
-    with duckdb.connect() as con:
-        con.register("key_values", pa.table({"v": values}))
-        ((distinct,),) = con.execute("SELECT count(DISTINCT v) FROM key_values").fetchall()
-    return len(values) - int(distinct)
 
 
 def _referenced_table(column: str, other_tables: Sequence[str]) -> str | None:
