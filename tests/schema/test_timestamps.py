@@ -83,3 +83,28 @@ def test_row_times_inherits_through_a_chain_and_leaves_dangling_null() -> None:
     ]
     assert _stamps(row_times(schema, data, "penalties")) == [None, dt.datetime(2009, 4, 5)]
     assert row_times(schema, data, "drivers") is None
+
+
+def test_row_times_matches_uuid_keys_and_names_unmatchable_types() -> None:
+    import uuid
+
+    ids = [uuid.UUID(int=1).bytes, uuid.UUID(int=2).bytes]
+    parents = pa.table({"id": pa.array(ids, pa.uuid()), "at": ["2020-01-01", "2020-01-02"]})
+    children = pa.table({"cid": [1, 2], "pid": pa.array(ids[::-1], pa.uuid())})
+    schema = Schema(
+        [
+            Table("p", [Column("id", "text"), Column("at", "datetime")], "id", time_column="at"),
+            Table(
+                "c",
+                [Column("cid", "integer"), Column("pid", "text")],
+                "cid",
+                [ForeignKey("pid", "p.id")],
+                inherit_time_from="pid",
+            ),
+        ]
+    )
+    times = row_times(schema, {"p": parents, "c": children}, "c")
+    assert _stamps(times) == [dt.datetime(2020, 1, 2), dt.datetime(2020, 1, 1)]
+    children = pa.table({"cid": [1], "pid": pa.array([[1]], pa.list_(pa.int64()))})
+    with pytest.raises(SchemaError, match=r"inherits time through c.pid \(list<item: int64>\)"):
+        row_times(schema, {"p": parents, "c": children}, "c")

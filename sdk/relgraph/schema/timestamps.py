@@ -81,10 +81,16 @@ def row_times(schema: Schema, data: Mapping[str, pa.Table], table: str) -> pa.Ch
     parent_times = row_times(schema, data, fk.table)
     if parent_times is None:
         raise SchemaError(f"table '{table}' inherits time from '{fk.table}', which has no time")
-    parent_keys = data[fk.table][fk.target_column]
-    child_keys = data[table][fk.column]
+    parent_keys = _storage(data[fk.table][fk.target_column])
+    child_keys = _storage(data[table][fk.column])
     if child_keys.type != parent_keys.type:
-        child_keys = child_keys.cast(parent_keys.type)
+        try:
+            child_keys = child_keys.cast(parent_keys.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise SchemaError(
+                f"table '{table}' inherits time through {table}.{fk.column} ({child_keys.type}), "
+                f"which cannot be matched to {fk.link_to} ({parent_keys.type})"
+            ) from exc
     positions = pc.index_in(child_keys, value_set=parent_keys.combine_chunks())
     return _chunked(pc.take(parent_times, positions))
 
@@ -120,6 +126,13 @@ def _time_of_day_micros(values: pa.ChunkedArray, *, where: str) -> pa.ChunkedArr
     else:
         raise SchemaError(f"column {where}: values of type {kind} are not times of day")
     return _chunked(pc.fill_null(micros, 0))
+
+
+def _storage(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Extension-typed keys (UUIDs, say) are matched by their storage values."""
+    if isinstance(values.type, pa.BaseExtensionType):
+        return pa.chunked_array([c.storage for c in values.chunks], values.type.storage_type)
+    return values
 
 
 def _chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
