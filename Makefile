@@ -46,8 +46,12 @@ format: install
 test: lint
 	$(BIN)/pytest -q
 
+BENCHES := schema_inference graph sampler tasks
+
+# Every benchmark prints its figures and writes them to .relgraph/bench/<name>.json.
 bench: install
-	$(BIN)/python bench/schema_inference.py --json .relgraph/bench/schema_inference.json
+	mkdir -p .relgraph/bench
+	for name in $(BENCHES); do $(BIN)/python bench/$$name.py --json .relgraph/bench/$$name.json || exit 1; done
 
 clean:
 	rm -rf $(VENV) .relgraph .pytest_cache .ruff_cache
