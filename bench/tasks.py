@@ -18,6 +18,7 @@ Usage::
 import argparse
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,37 +31,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from relgraph.datasets import REL_F1_SPLIT, REL_F1_TASKS
 from relgraph.io import atomic_write_text, read_tables
 from relgraph.schema import Column, ForeignKey, Schema, Table, infer_schema
 from relgraph.tasks import PredictiveQuery, TemporalSplit
 from relgraph.tasks.pquery.generate import data_time_range
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.tasks.relbench_reference import relbench_table, relbench_tables
+
 F1_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "f1"
-F1_PLAN = TemporalSplit(validation_time="2005-01-01", test_time="2010-01-01")
-F1_TASKS = {
-    "driver-dnf": (
-        "PREDICT COUNT(results.* WHERE results.statusId != 1, 0, 30, days) > 0 "
-        "FOR EACH drivers.driverId WHERE COUNT(results.*, 0, 30, days) > 0",
-        {"train": 11_411, "validation": 566, "test": 702},
-        (
-            "results",
-            30,
-            "CASE WHEN MAX(CASE WHEN re.statusId != 1 THEN 1 ELSE 0 END) = 1 THEN 0 ELSE 1 END",
-        ),
-    ),
-    "driver-top3": (
-        "PREDICT MIN(qualifying.position, 1, 31, days) <= 3 "
-        "FOR EACH drivers.driverId WHERE COUNT(qualifying.*, 1, 31, days) > 0",
-        {"train": 1_353, "validation": 588, "test": 726},
-        ("qualifying", 30, "CASE WHEN MIN(re.position) <= 3 THEN 1 ELSE 0 END"),
-    ),
-    "driver-position": (
-        "PREDICT AVG(results.positionOrder, 0, 60, days) "
-        "FOR EACH drivers.driverId WHERE COUNT(results.*, 0, 60, days) > 0",
-        {"train": 7_453, "validation": 499, "test": 760},
-        ("results", 60, "mean(re.positionOrder)"),
-    ),
-}
 SYNTHETIC_QUERY = "PREDICT COUNT(events.*, 0, 7, days) = 0 FOR EACH users.user_id WHERE COUNT(events.*, -28, 0, days) > 0"
 SYNTHETIC_PLAN = TemporalSplit(validation_time="2023-10-01", test_time="2023-11-15")
 SPLITS = ("train", "validation", "test")
@@ -79,84 +59,31 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[Any, float]:
 # -- rel-f1 ----------------------------------------------------------------------------------
 
 
-def relbench_anchors(
-    split: str, days: int, earliest: pd.Timestamp, latest: pd.Timestamp
-) -> pd.DatetimeIndex:
-    """RelBench's ``BaseTask._get_table`` timestamps for rel-f1."""
-    val, test, delta = (
-        pd.Timestamp("2005-01-01"),
-        pd.Timestamp("2010-01-01"),
-        pd.Timedelta(days=days),
-    )
-    if split == "train":
-        return pd.date_range(start=val - delta, end=earliest, freq=-delta)
-    if split == "validation":
-        return pd.date_range(start=val, end=min(val + delta * 39, test - delta), freq=delta)
-    return pd.date_range(start=test, end=min(test + delta * 39, latest - delta), freq=delta)
-
-
-def relbench_database(data: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
-    """RelBench's rel-f1 tables (event rows carry their race's time; qualifying a day earlier)."""
-    con = duckdb.connect()
-    for name in ("races", "results", "qualifying", "drivers"):
-        con.register(f"raw_{name}", data[name])
-    con.execute(
-        "CREATE TABLE races AS SELECT raceId, CAST(date AS DATE) + "
-        "COALESCE(TRY_CAST(time AS TIME), TIME '00:00:00') AS date FROM raw_races;"
-        "CREATE TABLE results AS SELECT r.*, ra.date FROM raw_results r LEFT JOIN races ra USING (raceId);"
-        "CREATE TABLE qualifying AS SELECT q.*, ra.date - INTERVAL 1 DAY AS date "
-        "FROM raw_qualifying q LEFT JOIN races ra USING (raceId);"
-        "CREATE TABLE drivers AS SELECT * FROM raw_drivers;"
-    )
-    return con
-
-
-def relbench_split(con: duckdb.DuckDBPyConnection, spec: tuple[str, int, str], split: str) -> int:
-    """Runs RelBench's task SQL for one split; returns its row count."""
-    table, days, label = spec
-    earliest, latest = con.execute("SELECT min(date), max(date) FROM races").fetchall()[0]
-    con.register(
-        "timestamp_df", pd.DataFrame({"timestamp": relbench_anchors(split, days, earliest, latest)})
-    )
-    cut = "" if split == "test" else "WHERE date <= TIMESTAMP '2010-01-01'"
-    result = con.sql(
-        f"""
-        WITH re_db AS (SELECT * FROM {table} {cut})
-        SELECT t.timestamp AS date, dri.driverId AS driverId, {label} AS label
-        FROM timestamp_df t
-        LEFT JOIN re_db re ON re.date <= t.timestamp + INTERVAL '{days} days' AND re.date > t.timestamp
-        LEFT JOIN drivers dri ON re.driverId = dri.driverId
-        WHERE dri.driverId IN (SELECT DISTINCT driverId FROM re_db WHERE date > t.timestamp - INTERVAL '1 year')
-        GROUP BY t.timestamp, dri.driverId
-        """
-    ).to_arrow_table()
-    return result.num_rows
-
-
 def bench_f1(folder: Path, repeat: int) -> dict[str, float]:
     """Figures of the rel-f1 tasks."""
     figures: dict[str, float] = {}
     data, figures["tasks.f1.read_s"] = timed(lambda: read_tables(folder))
     schema, figures["tasks.f1.infer_schema_s"] = timed(lambda: infer_schema(data))
-    earliest, _ = data_time_range(schema, data, upto=F1_PLAN.test_time)
+    earliest, _ = data_time_range(schema, data, upto=REL_F1_SPLIT.test_time)
     _, latest = data_time_range(schema, data)
-    con = relbench_database(data)
-    for name, (text, published, relbench_spec) in F1_TASKS.items():
-        query = PredictiveQuery(text)
+    con = relbench_tables(data)
+    for name, task in REL_F1_TASKS.items():
+        query, published = task.predictive_query(), task.sizes
         tables, generate_s = timed(
-            lambda query=query: query.generate(schema, data, F1_PLAN), repeat
+            lambda query=query: query.generate(schema, data, REL_F1_SPLIT), repeat
         )
         step = query.resolve(schema).window_length
-        anchors = F1_PLAN.anchors("train", earliest=earliest, latest=latest, step=step)
+        anchors = REL_F1_SPLIT.anchors("train", earliest=earliest, latest=latest, step=step)
         train, train_s = timed(
-            lambda q=query, a=anchors: q.table_at(schema, data, a, cutoff=F1_PLAN.test_time), repeat
+            lambda q=query, a=anchors: q.table_at(schema, data, a, cutoff=REL_F1_SPLIT.test_time),
+            repeat,
         )
         if train.num_rows != tables["train"].num_rows:
             raise RuntimeError(
                 f"{name}: training table has {train.num_rows} rows alone, {tables['train'].num_rows} in generate"
             )
         baseline_rows, baseline_s = timed(
-            lambda spec=relbench_spec: {s: relbench_split(con, spec, s) for s in SPLITS}, repeat
+            lambda name=name: {s: len(relbench_table(con, name, s)) for s in SPLITS}, repeat
         )
         prefix = f"tasks.{name}"
         for split in SPLITS:
@@ -300,7 +227,7 @@ def bench_synthetic(rows: int, users: int, memory_limit: str) -> dict[str, float
 def report(figures: dict[str, float]) -> None:
     """Prints the figures, grouped, with the side-by-side comparisons."""
     print("rel-f1 tasks (rows: relgraph / published / RelBench SQL here)")
-    for name in F1_TASKS:
+    for name in REL_F1_TASKS:
         p = f"tasks.{name}"
         if f"{p}.generate_s" not in figures:
             continue

@@ -11,13 +11,13 @@ bound and so keeps every driver with a row in the window).
 import re
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from relgraph.datasets import REL_F1_DRIVER_CIRCUITS, REL_F1_SPLIT, REL_F1_TASKS
 from relgraph.schema import Schema
 from relgraph.tasks import (
     ANCHOR_TIME,
@@ -25,33 +25,16 @@ from relgraph.tasks import (
     LinkTask,
     NodeTask,
     PredictiveQuery,
-    TemporalSplit,
 )
+from tests.tasks.relbench_reference import relbench_anchors, relbench_table, relbench_tables
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "predictive_queries.md"
-PLAN = TemporalSplit(validation_time="2005-01-01", test_time="2010-01-01", num_eval_anchors=40)
-
-DNF = (
-    "PREDICT COUNT(results.* WHERE results.statusId != 1, 0, 30, days) > 0 "
-    "FOR EACH drivers.driverId WHERE COUNT(results.*, 0, 30, days) > 0"
-)
-TOP3 = (
-    "PREDICT MIN(qualifying.position, 1, 31, days) <= 3 "
-    "FOR EACH drivers.driverId WHERE COUNT(qualifying.*, 1, 31, days) > 0"
-)
-POSITION = (
-    "PREDICT AVG(results.positionOrder, 0, 60, days) "
-    "FOR EACH drivers.driverId WHERE COUNT(results.*, 0, 60, days) > 0"
-)
-CIRCUITS = (
-    "PREDICT LIST_DISTINCT(results.raceId.circuitId, 0, 365, days) RANK TOP 10 "
-    "FOR EACH drivers.driverId"
-)
-PUBLISHED = {
-    "driver-dnf": (DNF, {"train": 11_411, "validation": 566, "test": 702}),
-    "driver-top3": (TOP3, {"train": 1_353, "validation": 588, "test": 726}),
-    "driver-position": (POSITION, {"train": 7_453, "validation": 499, "test": 760}),
-}
+PLAN = REL_F1_SPLIT
+DNF = REL_F1_TASKS["driver-dnf"].query
+TOP3 = REL_F1_TASKS["driver-top3"].query
+POSITION = REL_F1_TASKS["driver-position"].query
+CIRCUITS = REL_F1_DRIVER_CIRCUITS
+PUBLISHED = {name: (task.query, task.sizes) for name, task in REL_F1_TASKS.items()}
 F1 = tuple[Schema, dict[str, pa.Table]]
 
 
@@ -87,77 +70,6 @@ def test_the_documented_queries_are_the_tested_ones() -> None:
     text = " ".join(DOCS.read_text(encoding="utf-8").split())
     for query in (DNF, TOP3, POSITION, CIRCUITS):
         assert query in text
-
-
-# -- RelBench's definition, independently --------------------------------------------------
-
-RELBENCH_SQL = {
-    # RelBench's did_not_finish is 0 when the driver did not finish a race in the window and
-    # 1 otherwise; relgraph's driver-dnf label is 1 for "did not finish" (the README's and the
-    # task name's meaning). AUROC is the same either way; the test compares label == 1 - theirs.
-    "driver-dnf": (
-        "results",
-        30,
-        "CASE WHEN MAX(CASE WHEN re.statusId != 1 THEN 1 ELSE 0 END) = 1 THEN 0 ELSE 1 END",
-    ),
-    "driver-top3": ("qualifying", 30, "CASE WHEN MIN(re.position) <= 3 THEN 1 ELSE 0 END"),
-    "driver-position": ("results", 60, "mean(re.positionOrder)"),
-}
-
-
-def relbench_anchors(
-    split: str, days: int, earliest: pd.Timestamp, latest: pd.Timestamp
-) -> pd.DatetimeIndex:
-    """``relbench.base.task_base.BaseTask._get_table``'s timestamps."""
-    val, test, delta = (
-        pd.Timestamp("2005-01-01"),
-        pd.Timestamp("2010-01-01"),
-        pd.Timedelta(days=days),
-    )
-    if split == "train":
-        return pd.date_range(start=val - delta, end=earliest, freq=-delta)
-    if split == "validation":
-        return pd.date_range(start=val, end=min(val + delta * 39, test - delta), freq=delta)
-    return pd.date_range(start=test, end=min(test + delta * 39, latest - delta), freq=delta)
-
-
-def relbench_tables(data: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
-    """RelBench's rel-f1 database: event tables carry their race's timestamp."""
-    con = duckdb.connect()
-    for name in ("races", "results", "qualifying", "drivers"):
-        con.register(f"raw_{name}", data[name])
-    con.execute(
-        "CREATE TABLE races AS SELECT raceId, CAST(date AS DATE) + "
-        "COALESCE(TRY_CAST(time AS TIME), TIME '00:00:00') AS date FROM raw_races;"
-        "CREATE TABLE results AS SELECT r.*, ra.date FROM raw_results r LEFT JOIN races ra USING (raceId);"
-        "CREATE TABLE qualifying AS SELECT q.*, ra.date - INTERVAL 1 DAY AS date "
-        "FROM raw_qualifying q LEFT JOIN races ra USING (raceId);"
-        "CREATE TABLE drivers AS SELECT * FROM raw_drivers;"
-    )
-    return con
-
-
-def relbench_table(con: duckdb.DuckDBPyConnection, task: str, split: str) -> pd.DataFrame:
-    table, days, label = RELBENCH_SQL[task]
-    earliest, latest = con.execute("SELECT min(date), max(date) FROM races").fetchall()[0]
-    timestamps = relbench_anchors(split, days, pd.Timestamp(earliest), pd.Timestamp(latest))
-    cut = "" if split == "test" else "WHERE date <= TIMESTAMP '2010-01-01'"
-    timestamp_df = pd.DataFrame({"timestamp": timestamps})
-    con.register("timestamp_df", timestamp_df)
-    return con.sql(
-        f"""
-        WITH re_db AS (SELECT * FROM {table} {cut})
-        SELECT t.timestamp AS date, dri.driverId AS driverId, {label} AS label
-        FROM timestamp_df t
-        LEFT JOIN re_db re ON re.date <= t.timestamp + INTERVAL '{days} days' AND re.date > t.timestamp
-        LEFT JOIN drivers dri ON re.driverId = dri.driverId
-        WHERE dri.driverId IN (
-            SELECT DISTINCT driverId FROM re_db WHERE date > t.timestamp - INTERVAL '1 year'
-        )
-        GROUP BY t.timestamp, dri.driverId
-        ORDER BY date, driverId
-        """
-    ).df()
 
 
 @pytest.mark.parametrize("task", list(PUBLISHED))
