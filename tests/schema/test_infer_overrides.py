@@ -66,7 +66,7 @@ def test_load_errors(tmp_path: Path) -> None:
         SchemaOverrides.load(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(SchemaError, match="not valid schema overrides"):
+    with pytest.raises(SchemaError, match="not a valid schema overrides file"):
         SchemaOverrides.load(bad)
 
 

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import yaml
 
 from relgraph.io.atomic import atomic_write_text
+from relgraph.schema.documents import YAML_SUFFIXES, read_document
 from relgraph.schema.dtypes import ColumnDType
 from relgraph.schema.errors import SchemaError
 from relgraph.schema.keys import duplicate_count
@@ -209,7 +210,7 @@ class Schema:
             The path written.
         """
         path = Path(path)
-        if path.suffix.lower() in (".yaml", ".yml"):
+        if path.suffix.lower() in YAML_SUFFIXES:
             text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
         else:
             text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -224,18 +225,7 @@ class Schema:
             FileNotFoundError: If ``path`` does not exist.
             SchemaError: If the file is not a schema.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"schema file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-        try:
-            data = (
-                yaml.safe_load(text)
-                if path.suffix.lower() in (".yaml", ".yml")
-                else json.loads(text)
-            )
-        except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            raise SchemaError(f"{path}: not a valid schema file ({exc})") from exc
+        data = read_document(path, what="schema")
         if not isinstance(data, dict) or "tables" not in data:
             raise SchemaError(f"{path}: not a schema file (no 'tables' key)")
         return cls.from_dict(data)

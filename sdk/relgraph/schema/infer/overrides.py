@@ -14,16 +14,13 @@ A key that is left out is inferred; ``null`` unsets (no primary key, no time col
 inherited time).
 """
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from relgraph.schema.documents import read_document
 from relgraph.schema.dtypes import ColumnDType
 from relgraph.schema.errors import SchemaError
 
@@ -237,17 +234,7 @@ class SchemaOverrides:
             FileNotFoundError: If ``path`` does not exist.
             SchemaError: If the file is not valid overrides.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"schema overrides file not found: {path}")
-        text = path.read_text(encoding="utf-8")
-        try:
-            if path.suffix.lower() in (".yaml", ".yml"):
-                data = yaml.safe_load(text)
-            else:
-                data = json.loads(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            raise SchemaError(f"{path}: not valid schema overrides ({exc})") from exc
+        data = read_document(path, what="schema overrides")
         return cls.from_dict(data or {})
 
     @classmethod
