@@ -6,9 +6,61 @@ day before their race, which RelBench dates one day earlier; the top-3 query exp
 with the window ``(1, 31]`` days over race times instead of ``(0, 30]``.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 from relgraph.tasks import PredictiveQuery, TemporalSplit
+
+REL_F1_DROPPED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "circuits": ("url",),
+    "constructors": ("url",),
+    "drivers": ("number", "url"),
+    "races": (
+        "url",
+        "fp1_date",
+        "fp1_time",
+        "fp2_date",
+        "fp2_time",
+        "fp3_date",
+        "fp3_time",
+        "quali_date",
+        "quali_time",
+        "sprint_date",
+        "sprint_time",
+    ),
+    "results": ("positionText", "time", "fastestLapTime", "fastestLapSpeed"),
+    "driver_standings": ("positionText",),
+    "constructor_standings": ("positionText",),
+    "constructor_results": ("status",),
+    "qualifying": ("q1", "q2", "q3"),
+}
+"""The tables RelBench's rel-f1 database keeps, and the columns it drops from each.
+
+Some dropped columns describe the present, not the past: ``drivers.number`` is filled exactly
+for the drivers who raced from 2014 on, so a model given it learns who will still be racing
+after every test anchor. Published results were measured without them."""
+
+
+def relbench_view(data: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """The F1 tables as RelBench's rel-f1 database has them: its nine tables, without the
+    columns in :data:`REL_F1_DROPPED_COLUMNS`.
+
+    Args:
+        data: The Ergast F1 tables by name (as ``relgraph.io.read_tables`` reads the folder).
+
+    Raises:
+        KeyError: If one of the nine tables is missing.
+    """
+    missing = sorted(set(REL_F1_DROPPED_COLUMNS) - set(data))
+    if missing:
+        raise KeyError(f"F1 data lacks tables {missing} (has: {sorted(data)})")
+    return {
+        name: data[name].drop_columns([c for c in dropped if c in data[name].column_names])
+        for name, dropped in REL_F1_DROPPED_COLUMNS.items()
+    }
+
 
 REL_F1_SPLIT = TemporalSplit(validation_time="2005-01-01", test_time="2010-01-01")
 """RelBench's rel-f1 split: validation from 2005-01-01, test from 2010-01-01."""
