@@ -14,6 +14,8 @@ for these fixtures:
   user (created if missing). Without server binaries, ``apt-get install postgresql`` is tried;
   the fixture skips only when that fails.
 - ``postgres_db``: a new empty database on that server, dropped after the test; returns its URL.
+- ``mlflow_server`` (session): the URL of an ``mlflow server`` process (SQLite store and
+  artifact folder in a temporary directory) on a free loopback port.
 
 And helpers that put a dict of Arrow tables into each kind of source, so tests can check that
 the same data reads (and infers) the same from every one: :func:`load_into_sqlite`,
@@ -25,6 +27,7 @@ import os
 import pwd
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -415,3 +418,50 @@ def upload_to_s3(
                 pacsv.write_csv(table, stream)
         written.append(target)
     return written
+
+
+# --------------------------------------------------------------------------- MLflow server
+
+
+@pytest.fixture(scope="session")
+def mlflow_server() -> Iterator[str]:
+    """The URL (``http://127.0.0.1:<port>``) of an ``mlflow server`` for the whole session.
+
+    Runs runs and models in a SQLite file and artifacts in a folder, both in a temporary
+    directory; the server's background job runner is switched off
+    (``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false``: it starts a dozen worker processes that
+    these tests do not need). The server and its uvicorn worker run in their own process
+    group, stopped together at the end.
+    """
+    binary = Path(sys.executable).parent / "mlflow"
+    if not binary.is_file():
+        pytest.skip(f"mlflow not found at {binary} (pip install mlflow)")
+    base = Path(tempfile.mkdtemp(prefix="relgraph-mlflow-"))
+    log = base / "server.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(binary),
+        "server",
+        *("--backend-store-uri", f"sqlite:///{base / 'mlflow.db'}"),
+        *("--default-artifact-root", str(base / "artifacts")),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+    ]
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    try:
+        _wait_for_http(f"{url}/health", process, log)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        shutil.rmtree(base, ignore_errors=True)
