@@ -100,7 +100,7 @@ REL_F1_TASKS: dict[str, BenchmarkTask] = {
             ),
             metric="roc_auc",
             sizes={"train": 11_411, "validation": 566, "test": 702},
-            published={"LightGBM": 68.56, "RDL": 72.62, "RelGNN": 75.29, "RelGT": 75.87},
+            published={"LightGBM": 68.56, "RelBench GNN": 72.62, "RelGNN": 75.29, "RelGT": 75.87},
         ),
         BenchmarkTask(
             name="driver-top3",
@@ -110,7 +110,7 @@ REL_F1_TASKS: dict[str, BenchmarkTask] = {
             ),
             metric="roc_auc",
             sizes={"train": 1_353, "validation": 588, "test": 726},
-            published={"LightGBM": 73.92, "RDL": 75.54, "RelGNN": 85.69, "RelGT": 83.52},
+            published={"LightGBM": 73.92, "RelBench GNN": 75.54, "RelGNN": 85.69, "RelGT": 83.52},
         ),
         BenchmarkTask(
             name="driver-position",
@@ -120,7 +120,7 @@ REL_F1_TASKS: dict[str, BenchmarkTask] = {
             ),
             metric="mae",
             sizes={"train": 7_453, "validation": 499, "test": 760},
-            published={"LightGBM": 4.170, "RDL": 4.022, "RelGNN": 3.798, "RelGT": 3.917},
+            published={"LightGBM": 4.170, "RelBench GNN": 4.022, "RelGNN": 3.798, "RelGT": 3.917},
         ),
     )
 }
