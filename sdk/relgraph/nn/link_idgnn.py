@@ -10,7 +10,7 @@ from torch_geometric.data import HeteroData
 
 from relgraph.nn.config import ModelConfig
 from relgraph.nn.node_model import NodeModel
-from relgraph.nn.spec import GraphSpec, module_key
+from relgraph.nn.spec import GraphSpec
 from relgraph.typing import EdgeType, NodeType
 
 _REVERSE_PREFIX = "rev_"
@@ -94,31 +94,8 @@ class IDGNNLinkModel(NodeModel):
         Raises:
             ValueError: If the batch's seeds are not of the source type.
         """
-        seed_store = batch[self.source_type]
-        if "num_seeds" not in seed_store:
-            raise ValueError(
-                f"the batch has no seeds of node type {self.source_type!r} "
-                f"(seed types: {[nt for nt in batch.node_types if 'num_seeds' in batch[nt]]})"
-            )
-        num_seeds = int(seed_store.num_seeds)
+        x_dict, _ = self.node_inputs(batch)
         num_nodes = {nt: int(batch[nt].num_nodes) for nt in batch.node_types}
-        # Same inputs as NodeModel.embed; the GNN differs (both directions, no trimming).
-        tf_dict = {nt: batch[nt].tf for nt in batch.node_types if "tf" in batch[nt]}
-        x_dict = self.encoder(tf_dict, num_nodes, {nt: batch[nt].n_id for nt in batch.node_types})
-        if self.temporal_encoder is not None:
-            encoded = self.temporal_encoder(
-                {nt: batch[nt].seed_time for nt in batch.node_types},
-                {nt: batch[nt].time for nt in batch.node_types},
-            )
-            for node_type, rel in encoded.items():
-                x_dict[node_type] = x_dict[node_type] + rel
-        for node_type in self.config.shallow_embeddings_list:
-            embedding = self.shallow[module_key(node_type)]
-            x_dict[node_type] = x_dict[node_type] + embedding(batch[node_type].n_id)
-        x = x_dict[self.source_type]
-        marker = torch.zeros_like(x[:, :1])
-        marker[:num_seeds] = 1.0
-        x_dict[self.source_type] = x + marker * self.id_embedding
         edges = bidirectional_edges(
             {et: batch[et].edge_index for et in batch.edge_types}, num_nodes
         )

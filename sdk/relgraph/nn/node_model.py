@@ -107,11 +107,15 @@ class NodeModel(torch.nn.Module):
             self.head.output_layer.bias.fill_(0.0)
             self.head.output_layer.bias.add_(torch.as_tensor(value, dtype=torch.float32))
 
-    def embed(self, batch: HeteroData) -> Tensor:
-        """Returns the seeds' embeddings, ``float[num_seeds, channels]``.
+    def node_inputs(self, batch: HeteroData) -> tuple[dict[NodeType, Tensor], int]:
+        """The nodes' states before message passing: encoded features, plus the temporal
+        encoding, shallow embeddings and the seeds' ID marker where configured.
 
         Args:
             batch: A mini-batch from :class:`~relgraph.graph.TemporalNeighborSampler`.
+
+        Returns:
+            ``float[num_nodes, channels]`` per node type, and the number of seeds.
 
         Raises:
             ValueError: If the batch's seed type is not this model's entity type.
@@ -141,6 +145,18 @@ class NodeModel(torch.nn.Module):
             marker = torch.zeros_like(x[:, :1])
             marker[:num_seeds] = 1.0
             x_dict[self.entity_type] = x + marker * self.id_embedding
+        return x_dict, num_seeds
+
+    def embed(self, batch: HeteroData) -> Tensor:
+        """Returns the seeds' embeddings, ``float[num_seeds, channels]``.
+
+        Args:
+            batch: A mini-batch from :class:`~relgraph.graph.TemporalNeighborSampler`.
+
+        Raises:
+            ValueError: If the batch's seed type is not this model's entity type.
+        """
+        x_dict, num_seeds = self.node_inputs(batch)
         x_dict = self.gnn(
             x_dict,
             {et: batch[et].edge_index for et in batch.edge_types},
