@@ -92,3 +92,11 @@ def test_model_config_carries_the_model_fields() -> None:
 def test_cosine_period_defaults_to_the_epochs() -> None:
     assert TrainerConfig(n_epochs=7).cosine_period == 7
     assert TrainerConfig(n_epochs=7, T_max=3).cosine_period == 3
+
+
+def test_model_config_defaults_agree_with_the_model() -> None:
+    """Every model field is a TrainerConfig field with the same default."""
+    from relgraph.nn import ModelConfig
+
+    assert TrainerConfig().model_config() == ModelConfig()
+    assert TrainerConfig(channels=32, dropout=0.1).model_config().channels == 32

@@ -232,21 +232,10 @@ class TrainerConfig:
         return self.T_max if self.T_max is not None else self.n_epochs
 
     def model_config(self) -> ModelConfig:
-        """Returns the model part of this configuration."""
+        """Returns the model part of this configuration (the fields it shares with
+        :class:`~relgraph.nn.ModelConfig`)."""
         return ModelConfig(
-            channels=self.channels,
-            gnn_layers=self.gnn_layers,
-            conv=self.conv,
-            conv_aggregation=self.conv_aggregation,
-            hetero_conv_aggregation=self.hetero_conv_aggregation,
-            gnn_norm=self.gnn_norm,
-            gat_heads=self.gat_heads,
-            head_layers=self.head_layers,
-            head_norm=self.head_norm,
-            dropout=self.dropout,
-            use_temporal_encoder=self.use_temporal_encoder,
-            id_awareness=self.id_awareness,
-            shallow_embeddings_list=self.shallow_embeddings_list,
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(ModelConfig)}
         )
 
     def replace(self, **changes: Any) -> TrainerConfig:
