@@ -4,7 +4,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 
@@ -178,6 +178,18 @@ class TaskBase:
             "current_time": self.current_time,
             "evaluation_metric": [m.to_dict() for m in self.evaluation_metric],
         }
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Self:
+        """Reads a task written by :meth:`save`.
+
+        Raises:
+            FileNotFoundError: If the folder has no ``task.json``.
+            TaskError: If the folder holds another kind of task or a newer format.
+        """
+        from relgraph.tasks.task_io import load_task  # task_io imports the subclasses
+
+        return load_task(Path(path), expect=cls)
 
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Writes the task as a folder: ``task.json`` and one parquet file per split.

@@ -1,9 +1,7 @@
 """``LinkTask``: predict, for each entity, which rows of another table it will link to."""
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -119,15 +117,3 @@ class LinkTask(TaskBase):
             "target_entity_table": self.target_entity_table,
             "target_entity_column": self.target_entity_column,
         }
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "LinkTask":
-        """Reads a task written by :meth:`save`.
-
-        Raises:
-            FileNotFoundError: If the folder has no ``task.json``.
-            TaskError: If the folder holds another kind of task or a newer format.
-        """
-        from relgraph.tasks.task_io import load_task
-
-        return load_task(Path(path), expect=cls)

@@ -1,9 +1,7 @@
 """``NodeTask``: predict a value for each entity (classification or regression)."""
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -78,15 +76,3 @@ class NodeTask(TaskBase):
 
     def _fields(self) -> dict[str, Any]:
         return {"target_column": self.target_column}
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "NodeTask":
-        """Reads a task written by :meth:`save`.
-
-        Raises:
-            FileNotFoundError: If the folder has no ``task.json``.
-            TaskError: If the folder holds another kind of task or a newer format.
-        """
-        from relgraph.tasks.task_io import load_task
-
-        return load_task(Path(path), expect=cls)
