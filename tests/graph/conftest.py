@@ -3,36 +3,27 @@
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pcsv
 import pytest
 
+from relgraph.datasets import REL_F1_SPLIT
 from relgraph.graph import GraphArtifact, materialize
+from relgraph.io import read_tables
 from relgraph.schema import Schema, infer_schema
 
-F1_NULL_VALUES = ["\\N", "", "NULL", "null", "NA", "N/A", "NaN", "None"]
-F1_CUTOFF = "2010-01-01"
+F1_CUTOFF = REL_F1_SPLIT.test_time
 """The RelBench rel-f1 test timestamp: encoders may only fit on rows up to it."""
 
 
-def read_f1_tables(folder: Path) -> dict[str, pa.Table]:
-    """Reads every F1 CSV file as an Arrow table named after the file."""
-    options = pcsv.ConvertOptions(null_values=F1_NULL_VALUES, strings_can_be_null=True)
-    return {
-        path.stem: pcsv.read_csv(path, convert_options=options)
-        for path in sorted(folder.glob("*.csv"))
-    }
-
-
 @pytest.fixture(scope="session")
-def f1_cutoff() -> str:
+def f1_cutoff():
     """The cutoff the F1 graph's encoders are fitted at."""
     return F1_CUTOFF
 
 
 @pytest.fixture(scope="session")
 def f1_tables(f1_dir: Path) -> dict[str, pa.Table]:
-    """The F1 tables, read with pyarrow."""
-    return read_f1_tables(f1_dir)
+    """The F1 tables, read with relgraph.io."""
+    return read_tables(f1_dir)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from torch_frame.data import MultiEmbeddingTensor, MultiNestedTensor
 from torch_geometric.nn import HeteroConv, SAGEConv
 
 from relgraph.graph.artifact import GraphArtifact
-from relgraph.graph.sampler import SampledSubgraph, TemporalNeighborSampler, _gather_rows
+from relgraph.graph.sampler import SampledSubgraph, TemporalNeighborSampler, gather_rows
 from relgraph.graph.store import NEVER, GraphStore, NeighborCSR
 
 # Node types of the random graphs: (name, temporal). "events" and "reviews" are temporal,
@@ -526,7 +526,7 @@ def test_feature_gather_matches_tensor_frame_indexing(index: list[int]) -> None:
         },
         y=torch.tensor([0.0, 1.0, 2.0]),
     )
-    gathered = _gather_rows(frame, np.array(index, dtype=np.int64))
+    gathered = gather_rows(frame, np.array(index, dtype=np.int64))
     assert gathered == frame[torch.tensor(index, dtype=torch.long)]
     assert gathered.num_rows == len(index)
 

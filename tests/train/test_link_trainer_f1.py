@@ -6,26 +6,27 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
+from relgraph.datasets import REL_F1_SPLIT
 from relgraph.graph import materialize
+from relgraph.io import read_tables
 from relgraph.schema import infer_schema
-from relgraph.tasks import PredictiveQuery, TemporalSplit
+from relgraph.tasks import PredictiveQuery
 from relgraph.train.config import TrainerConfig
 from relgraph.train.link_data import LinkExamples
 from relgraph.train.link_trainer import LinkTrainer
-from tests.graph.conftest import read_f1_tables
 
 QUERY = (
     "PREDICT LIST_DISTINCT(results.raceId.circuitId, 0, 365, days) RANK TOP 10 "
     "FOR EACH drivers.driverId"
 )
-PLAN = TemporalSplit(validation_time="2005-01-01", test_time="2010-01-01", num_eval_anchors=40)
+PLAN = REL_F1_SPLIT
 
 
 def test_f1_driver_circuit_ranks_real_circuits(f1_dir: Path, tmp_path: Path) -> None:
-    tables = read_f1_tables(f1_dir)
+    tables = read_tables(f1_dir)
     schema = infer_schema(tables)
     task = PredictiveQuery(QUERY).to_task("driver-circuit", schema, tables, PLAN)
-    artifact = materialize(tables, schema, tmp_path / "graph", cutoff_time="2010-01-01")
+    artifact = materialize(tables, schema, tmp_path / "graph", cutoff_time=PLAN.test_time)
     examples = {
         split: LinkExamples.from_task(task, split, artifact.id_maps)
         for split in ("train", "validation", "test")

@@ -140,3 +140,17 @@ def test_sampling_in_workers_gives_the_same_result(artifact: GraphArtifact) -> N
     in_workers = fit(artifact, config.replace(num_workers=1))
     assert in_workers.metrics == in_process.metrics
     np.testing.assert_array_equal(in_workers.predictions["test"], in_process.predictions["test"])
+
+
+def test_a_checkpoint_resumes_with_other_runtime_settings(
+    artifact: GraphArtifact, tmp_path: Path
+) -> None:
+    """Workers and threads change how fast a run goes, not what it learns, so a checkpoint
+    written with one setting is resumed with another; a changed learning rate is refused."""
+    config = CONFIG.replace(n_epochs=2)
+    first = fit(artifact, config, checkpoint_dir=tmp_path)
+    again = fit(artifact, config.replace(num_workers=1, num_threads=2), checkpoint_dir=tmp_path)
+    assert again.resumed_from == config.n_epochs - 1
+    assert again.metrics == first.metrics
+    with pytest.raises(ValueError, match="checkpoint"):
+        fit(artifact, config.replace(lr=0.02), checkpoint_dir=tmp_path)

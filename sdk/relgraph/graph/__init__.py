@@ -12,7 +12,7 @@ from relgraph.graph.features import EncodedFeatures
 from relgraph.graph.id_maps import IdMaps
 from relgraph.graph.materialize import materialize
 from relgraph.graph.node_time import node_time, to_epoch_seconds
-from relgraph.graph.sampler import SampledSubgraph, TemporalNeighborSampler
+from relgraph.graph.sampler import SampledSubgraph, TemporalNeighborSampler, gather_rows
 from relgraph.graph.sampler_dataset import EpochSampler, SamplerDataset
 from relgraph.graph.store import NEVER, GraphStore, NeighborCSR
 from relgraph.graph.summary import (
@@ -53,6 +53,7 @@ __all__ = [
     "encode_table",
     "encode_tables",
     "fit_encoder_state",
+    "gather_rows",
     "get_text_embedder",
     "graph_summary_markdown",
     "materialize",

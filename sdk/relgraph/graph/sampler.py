@@ -301,7 +301,7 @@ class TemporalNeighborSampler:
             )
             store.num_sampled_nodes = subgraph.nodes_per_hop[nt]
             if nt in self.store.features:
-                store.tf = _gather_rows(self.store.features[nt], subgraph.node[nt])
+                store.tf = gather_rows(self.store.features[nt], subgraph.node[nt])
         for et in self.store.edge_types:
             data[et].edge_index = torch.from_numpy(subgraph.edge_index[et])
             data[et].num_sampled_edges = subgraph.edges_per_hop[et]
@@ -362,7 +362,7 @@ class TemporalNeighborSampler:
         )
 
 
-def _gather_rows(frame: TensorFrame, index: np.ndarray) -> TensorFrame:
+def gather_rows(frame: TensorFrame, index: np.ndarray) -> TensorFrame:
     """The rows ``index`` of a TensorFrame.
 
     Hand-written rather than ``frame[index]`` for speed: TensorFrame and MultiEmbeddingTensor

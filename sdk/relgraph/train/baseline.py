@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
 _logger = logging.getLogger(__name__)
 
-SPLIT_NAMES = ("train", "validation", "test")
 
 DEFAULT_GRID: tuple[dict[str, Any], ...] = (
     {"learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 20},

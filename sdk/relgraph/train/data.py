@@ -11,11 +11,8 @@ import pyarrow.compute as pc
 import torch
 
 from relgraph.graph.id_maps import IdMaps
-from relgraph.tasks import TaskType
-
-ANCHOR_TIME = "anchor_time"
-LABEL = "label"
-SPLITS = ("train", "validation", "test")
+from relgraph.tasks import ANCHOR_TIME, LABEL, TaskType
+from relgraph.tasks.split import SPLITS
 
 
 @dataclass(frozen=True)

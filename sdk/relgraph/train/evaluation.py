@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from sklearn import metrics as skm
 
 from relgraph.io import atomic_directory
-from relgraph.tasks import TaskType
+from relgraph.tasks import ANCHOR_TIME, LABEL, TaskType
 from relgraph.train.metrics import compute_metrics, default_metric, metric_direction
 
 _logger = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ HOLDOUT_FILE = "holdout.parquet"
 FORMAT_VERSION = 1
 """The version of the saved report's layout."""
 
-ANCHOR_TIME = "anchor_time"
-LABEL = "label"
 PREDICTION = "prediction"
 PROBABILITY = "probability"
 

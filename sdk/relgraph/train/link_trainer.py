@@ -35,7 +35,7 @@ from torch import Tensor
 from torch_frame import TensorFrame
 from torch_geometric.data import HeteroData
 
-from relgraph.graph.sampler import TemporalNeighborSampler
+from relgraph.graph.sampler import TemporalNeighborSampler, gather_rows
 from relgraph.graph.sampler_dataset import SamplerDataset
 from relgraph.graph.store import GraphStore
 from relgraph.nn.link_idgnn import IDGNNLinkModel
@@ -47,6 +47,7 @@ from relgraph.train.link_data import LinkExamples
 from relgraph.train.link_negatives import NegativeSampler
 from relgraph.train.link_popularity import popularity_ranking
 from relgraph.train.metrics import compute_metrics
+from relgraph.train.trainer import resolve_device, to_device
 
 _logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class LinkTrainer:
         self.k = int(k)
         self.metric = f"map@{self.k}"
         self.model: TwoTowerLinkModel | IDGNNLinkModel | None = None
-        self.device = _device(self.config.device)
+        self.device = resolve_device(self.config.device)
         self._store: GraphStore | None = None
         self._sampler: TemporalNeighborSampler | None = None
         self._target_sampler: TemporalNeighborSampler | None = None
@@ -267,7 +268,7 @@ class LinkTrainer:
             for batch in loader:
                 if config.max_iters is not None and steps >= config.max_iters:
                     break
-                batch = _to_device(batch, self.device)
+                batch = to_device(batch, self.device)
                 with torch.autocast(self.device.type, enabled=use_amp):
                     loss = self._loss(batch, train, negatives)
                 if loss is None:
@@ -367,7 +368,7 @@ class LinkTrainer:
                     times = torch.from_numpy(time_index.reshape(-1)).to(self.device)
         ranked = []
         for batch in loader:
-            batch = _to_device(batch, self.device)
+            batch = to_device(batch, self.device)
             with torch.autocast(self.device.type, enabled=use_amp):
                 if targets is None:
                     scores = self._idgnn_scores(model, batch)
@@ -509,7 +510,7 @@ class LinkTrainer:
                 batch_id=self._target_batches,
             )
             self._target_batches += 1
-            chunks.append(model.target_subgraph_embeddings(_to_device(batch, self.device)).float())
+            chunks.append(model.target_subgraph_embeddings(to_device(batch, self.device)).float())
         return torch.cat(chunks)
 
     def _target_features(self, index: np.ndarray) -> TensorFrame | None:
@@ -517,21 +518,7 @@ class LinkTrainer:
         frame = self._store.features.get(self.model.target_type)
         if frame is None:
             return None
-        return frame[torch.from_numpy(index)].to(self.device)
-
-
-def _device(name: str) -> torch.device:
-    """``"auto"`` -> cuda when available, else cpu."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def _to_device(batch: HeteroData, device: torch.device) -> HeteroData:
-    """Moves a batch (tensors and TensorFrames) to ``device``; non-blocking from pinned memory."""
-    if device.type == "cpu":
-        return batch
-    return batch.to(device, non_blocking=True)
+        return gather_rows(frame, index).to(self.device)
 
 
 def _check_reach(store: GraphStore, source: str, target: str, num_hops: int) -> None:

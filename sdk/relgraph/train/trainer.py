@@ -61,6 +61,9 @@ from relgraph.train.progress import Progress
 
 _logger = logging.getLogger(__name__)
 
+RUNTIME_ONLY_FIELDS = ("num_workers", "num_threads")
+"""TrainerConfig fields that a resumed run may change: results do not depend on them."""
+
 CLAMP_QUANTILES = (0.02, 0.98)
 """Regression outputs are clamped to these quantiles of the training labels by default."""
 
@@ -86,15 +89,11 @@ def seed_everything(seed: int) -> None:
 
 
 def to_device(batch: HeteroData, device: torch.device) -> HeteroData:
-    """Moves a batch, its TensorFrames included, to ``device`` (non-blocking: batches come
-    from pinned memory on CUDA)."""
+    """Moves a batch, its TensorFrames included (``HeteroData.to`` moves them), to
+    ``device``; non-blocking, as batches come from pinned memory on CUDA."""
     if device.type == "cpu":
         return batch
-    batch = batch.to(device, non_blocking=True)
-    for node_type in batch.node_types:
-        if "tf" in batch[node_type]:
-            batch[node_type].tf = batch[node_type].tf.to(device, non_blocking=True)
-    return batch
+    return batch.to(device, non_blocking=True)
 
 
 @dataclass
@@ -337,7 +336,10 @@ def _epoch_seed(seed: int, epoch: int) -> int:
 
 def _fingerprint(config: TrainerConfig, task: dict[str, Any], tables: dict[str, int]) -> str:
     """Identifies a run, so that a checkpoint is only resumed by the same run."""
-    text = json.dumps({"config": config.to_dict(), "task": task, "rows": tables}, sort_keys=True)
+    settings = config.to_dict()
+    for runtime_only in RUNTIME_ONLY_FIELDS:  # they change how fast, never what is learned
+        settings.pop(runtime_only)
+    text = json.dumps({"config": settings, "task": task, "rows": tables}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
