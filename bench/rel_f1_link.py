@@ -34,13 +34,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pcsv
 import torch
 
+from relgraph.datasets import REL_F1_SPLIT
 from relgraph.graph import materialize
+from relgraph.io import read_tables
 from relgraph.schema import infer_schema
-from relgraph.tasks import PredictiveQuery, TemporalSplit
+from relgraph.tasks import PredictiveQuery
 from relgraph.train.config import TrainerConfig
 from relgraph.train.link_data import LinkExamples
 from relgraph.train.link_popularity import popularity_predictions
@@ -49,13 +49,12 @@ from relgraph.train.metrics import map_at_k
 
 REPO = Path(__file__).resolve().parents[1]
 F1_DEFAULT = Path(os.environ.get("RELGRAPH_F1_DATA", REPO.parent / "shared" / "data" / "f1"))
-F1_NULL_VALUES = ["\\N", "", "NULL", "null", "NA", "N/A", "NaN", "None"]
 TASK = "driver-circuit"
 QUERY = (
     "PREDICT LIST_DISTINCT(results.raceId.circuitId, 0, 365, days) RANK TOP 10 "
     "FOR EACH drivers.driverId"
 )
-PLAN = TemporalSplit(validation_time="2005-01-01", test_time="2010-01-01", num_eval_anchors=40)
+PLAN = REL_F1_SPLIT
 K = 10
 COMMON = {
     "device": "cpu",
@@ -82,16 +81,10 @@ MODELS = {
 SPLITS = ("validation", "test")
 
 
-def read_f1(folder: Path) -> dict[str, pa.Table]:
-    """Every F1 CSV file as an Arrow table named after the file."""
-    options = pcsv.ConvertOptions(null_values=F1_NULL_VALUES, strings_can_be_null=True)
-    return {p.stem: pcsv.read_csv(p, convert_options=options) for p in sorted(folder.glob("*.csv"))}
-
-
 def prepare(folder: Path, graph_dir: Path) -> tuple[Any, dict[str, LinkExamples], dict[str, float]]:
     """Builds the task tables and the graph; returns the store, the examples and timings."""
     started = time.perf_counter()
-    tables = read_f1(folder)
+    tables = read_tables(folder)
     schema = infer_schema(tables)
     task = PredictiveQuery(QUERY).to_task(TASK, schema, tables, PLAN)
     task_s = time.perf_counter() - started
