@@ -3,7 +3,8 @@
 import pyarrow as pa
 import pytest
 
-from relgraph.schema.infer.values import clean_strings, non_null, sample_table
+from relgraph.schema.infer.values import non_null, sample_table
+from relgraph.schema.values import clean_strings
 
 
 @pytest.mark.parametrize("kind", [pa.string(), pa.large_string(), pa.string_view()])

@@ -108,3 +108,27 @@ def test_row_times_matches_uuid_keys_and_names_unmatchable_types() -> None:
     children = pa.table({"cid": [1], "pid": pa.array([[1]], pa.list_(pa.int64()))})
     with pytest.raises(SchemaError, match=r"inherits time through c.pid \(list<item: int64>\)"):
         row_times(schema, {"p": parents, "c": children}, "c")
+
+
+def test_string_datetimes_read_null_markers_and_padding_as_inference_does() -> None:
+    """SQLite and other sources keep ``\\N``, ``NULL`` and padded values as text; inference
+    reads them as nulls and trimmed values, and so must the time reader."""
+    values = pa.array([" 2020-01-02 10:00:00.5", "\\N", "NULL", "2020-01-03"])
+    assert _stamps(to_timestamps(values, Column("at", "datetime"))) == [
+        dt.datetime(2020, 1, 2, 10, 0, 0, 500000),
+        None,
+        None,
+        dt.datetime(2020, 1, 3),
+    ]
+
+
+def test_nanosecond_times_of_day_keep_microseconds() -> None:
+    times = pa.array([1_500, 23_400_000_000_999, None], pa.time64("ns"))
+    out = to_timestamps(
+        pa.array(["2020-01-01"] * 3), Column("d", "datetime", time_of_day="t"), times
+    )
+    assert _stamps(out) == [
+        dt.datetime(2020, 1, 1, 0, 0, 0, 1),
+        dt.datetime(2020, 1, 1, 6, 30, 0, 0),
+        dt.datetime(2020, 1, 1),
+    ]

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from relgraph.schema.column import Column
 from relgraph.schema.errors import SchemaError
 from relgraph.schema.schema import Schema
+from relgraph.schema.values import clean_strings
 
 TIMESTAMP_TYPE = pa.timestamp("us")
 _TIME_OF_DAY_FORMATS = ("%H:%M:%S", "%H:%M")
@@ -104,6 +105,7 @@ def _parse(values: pa.ChunkedArray, fmt: str | None) -> pa.ChunkedArray:
     if pa.types.is_date(kind):
         return values.cast(TIMESTAMP_TYPE)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        values = clean_strings(values)  # as inference read them: trimmed, markers are nulls
         if fmt is None:
             return values.cast(TIMESTAMP_TYPE)
         return pc.strptime(values, format=fmt, unit="us", error_is_null=True)
@@ -113,11 +115,13 @@ def _parse(values: pa.ChunkedArray, fmt: str | None) -> pa.ChunkedArray:
 def _time_of_day_micros(values: pa.ChunkedArray, *, where: str) -> pa.ChunkedArray:
     kind = values.type
     if pa.types.is_time(kind):
-        per_unit = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001}[kind.unit]
         raw = values.cast(pa.int32() if kind.bit_width == 32 else pa.int64()).cast(pa.int64())
-        micros = pc.multiply(raw, per_unit).cast(pa.int64())
+        if kind.unit == "ns":
+            micros = pc.divide(raw, 1_000)  # integer division: sub-microsecond parts dropped
+        else:
+            micros = pc.multiply(raw, {"s": 1_000_000, "ms": 1_000, "us": 1}[kind.unit])
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        dated = pc.binary_join_element_wise("1970-01-01 ", values, "")
+        dated = pc.binary_join_element_wise("1970-01-01 ", clean_strings(values), "")
         parsed = [
             pc.strptime(dated, format=f"%Y-%m-%d {fmt}", unit="us", error_is_null=True)
             for fmt in _TIME_OF_DAY_FORMATS

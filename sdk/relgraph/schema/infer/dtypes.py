@@ -18,7 +18,8 @@ from relgraph.schema.infer.datetimes import (
     read_datetimes,
     time_of_day_share,
 )
-from relgraph.schema.infer.values import clean_strings, is_string, non_null
+from relgraph.schema.infer.values import is_string, non_null
+from relgraph.schema.values import clean_strings
 
 INT_CATEGORY_MAX_DISTINCT = 20
 """Integers with at most this many distinct values may be categories ..."""

@@ -4,9 +4,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NULL_MARKERS = ("", "\\n", "null", "none", "nan", "na", "n/a", "nil", "#n/a", "<na>", "nat")
-"""Strings that mean "missing", compared after trimming and lowercasing (``\\N`` -> ``\\n``)."""
-
 _SAMPLE_SEED = 0
 
 
@@ -25,22 +22,6 @@ def sample_table(table: pa.Table, limit: int) -> pa.Table:
     rng = np.random.default_rng(_SAMPLE_SEED)
     rows = np.sort(rng.choice(table.num_rows, size=limit, replace=False))
     return table.take(pa.array(rows))
-
-
-def clean_strings(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trims string values and turns null markers (``\\N``, ``NULL``, ``nan``, ...) into nulls.
-
-    Args:
-        values: A string, large-string or string-view array.
-
-    Returns:
-        A ``string`` array of the trimmed values, null where a value was a null marker.
-    """
-    if values.type != pa.string():
-        values = values.cast(pa.string())
-    trimmed = pc.utf8_trim_whitespace(values)
-    is_marker = pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(NULL_MARKERS))
-    return pc.if_else(is_marker, pa.scalar(None, pa.string()), trimmed)
 
 
 def non_null(values: pa.ChunkedArray) -> pa.Array:
