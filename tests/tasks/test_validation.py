@@ -172,6 +172,12 @@ def test_entity_ids_of_another_type(shop: Shop) -> None:
     )
 
 
+def test_dictionary_encoded_entity_ids_name_integer_keys(shop: Shop) -> None:
+    schema, data = shop
+    ids = pa.array([1, 2]).dictionary_encode()
+    validate_task(node("regression", split(ids, [JAN] * 2, [1.0] * 2)), schema, data)
+
+
 def test_missing_and_null_columns(shop: Shop) -> None:
     no_label = split([1], [JAN])
     assert "split 'train': target column 'label' is not in the table" in problems(

@@ -42,6 +42,7 @@ from relgraph.graph.text_embedders import TextEmbedder, get_text_embedder
 from relgraph.io.atomic import atomic_directory, atomic_write_text
 from relgraph.io.hashing import combine_hashes, table_hash
 from relgraph.schema import Schema, SchemaError
+from relgraph.schema.keys import key_family
 
 _logger = logging.getLogger(__name__)
 
@@ -213,8 +214,8 @@ def _check_data(tables: Mapping[str, pa.Table], schema: Schema) -> None:
         raise SchemaError(problems)
     for table in schema:
         for fk in table.foreign_keys:
-            child = _key_family(tables[table.name].schema.field(fk.column).type)
-            parent = _key_family(tables[fk.table].schema.field(fk.target_column).type)
+            child = key_family(tables[table.name].schema.field(fk.column).type)
+            parent = key_family(tables[fk.table].schema.field(fk.target_column).type)
             if child != parent:
                 problems.append(
                     f"foreign key {table.name}.{fk.column} -> {fk.link_to}: values of type "
@@ -222,18 +223,6 @@ def _check_data(tables: Mapping[str, pa.Table], schema: Schema) -> None:
                 )
     if problems:
         raise SchemaError(problems)
-
-
-def _key_family(kind: pa.DataType) -> str:
-    if isinstance(kind, pa.ExtensionType):
-        kind = kind.storage_type
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        return "number"
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return "string"
-    return str(kind)
 
 
 def _write_nodes(

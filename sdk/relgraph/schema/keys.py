@@ -1,4 +1,4 @@
-"""Counting repeated key values, fast enough for tens of millions of ids."""
+"""Key values: which key types can reference each other, and counting repeated keys."""
 
 import duckdb
 import numpy as np
@@ -35,3 +35,27 @@ def duplicate_count(values: pa.ChunkedArray) -> int:
         con.register("key_values", pa.table({"v": values}))
         ((distinct,),) = con.execute("SELECT count(DISTINCT v) FROM key_values").fetchall()
     return len(values) - int(distinct)
+
+
+def key_family(dtype: pa.DataType) -> str:
+    """The family of a key's Arrow type: keys of one family can reference each other.
+
+    Integers and floats are one family (an integer key with nulls may have been read as
+    floats), all string types another; dictionary and extension types (UUIDs) count as the
+    type of their values.
+
+    Args:
+        dtype: An Arrow type.
+
+    Returns:
+        ``"number"``, ``"string"``, or the type's name.
+    """
+    if isinstance(dtype, pa.BaseExtensionType):
+        dtype = dtype.storage_type
+    if pa.types.is_dictionary(dtype):
+        dtype = dtype.value_type
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype):
+        return "number"
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return "string"
+    return str(dtype)

@@ -16,7 +16,7 @@ from relgraph.io.atomic import atomic_write_text
 from relgraph.schema.documents import YAML_SUFFIXES, read_document
 from relgraph.schema.dtypes import ColumnDType
 from relgraph.schema.errors import SchemaError
-from relgraph.schema.keys import duplicate_count
+from relgraph.schema.keys import duplicate_count, key_family
 from relgraph.schema.table import Table
 
 FORMAT_VERSION = 1
@@ -155,7 +155,7 @@ class Schema:
                 if parent is None or fk.target_column not in parent.column_names:
                     continue
                 child_type, parent_type = arrow[fk.column].type, parent[fk.target_column].type
-                if _type_family(child_type) != _type_family(parent_type):
+                if key_family(child_type) != key_family(parent_type):
                     problems.append(
                         f"foreign key {table.name}.{fk.column} -> {fk.link_to}: values of type "
                         f"{child_type} cannot reference a key of type {parent_type}"
@@ -308,13 +308,3 @@ def _primary_key_problems(table: Table, values: pa.ChunkedArray) -> list[str]:
     if duplicates:
         problems.append(f"{where}: {duplicates} duplicate values")
     return problems
-
-
-def _type_family(dtype: pa.DataType) -> str:
-    if pa.types.is_integer(dtype):
-        return "integer"
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
-        return "string"
-    if pa.types.is_floating(dtype):
-        return "integer"  # an integer key with nulls may have been read as float
-    return str(dtype)

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from relgraph.schema import Schema
+from relgraph.schema.keys import key_family
 from relgraph.tasks.errors import TaskError, TaskWarning
 from relgraph.tasks.link_task import LinkTask
 from relgraph.tasks.node_task import NodeTask
@@ -173,7 +174,7 @@ def _id_problems(
     if key is None or key not in data[table].column_names:
         return []
     known = data[table][key]
-    if _family(ids.type) != _family(known.type):
+    if key_family(ids.type) != key_family(known.type):
         return [
             f"{where}: {what} of type {ids.type} cannot name rows of '{table}', whose key '{key}' is {known.type}"
         ]
@@ -296,15 +297,3 @@ def _order_problems(task: NodeTask | LinkTask, tables: Mapping[str, pa.Table]) -
                 f"{late} starts at {late_start}"
             )
     return problems
-
-
-def _family(dtype: pa.DataType) -> str:
-    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype):
-        return "number"
-    if (
-        pa.types.is_string(dtype)
-        or pa.types.is_large_string(dtype)
-        or pa.types.is_dictionary(dtype)
-    ):
-        return "string"
-    return str(dtype)

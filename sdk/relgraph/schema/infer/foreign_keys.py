@@ -16,6 +16,7 @@ from relgraph.schema.decision import Decision, DecisionKind
 from relgraph.schema.foreign_key import ForeignKey
 from relgraph.schema.infer.inclusion import InclusionCounter
 from relgraph.schema.infer.names import Evidence, NameMatch, reference_evidence
+from relgraph.schema.keys import key_family
 
 MIN_COVERAGE = 0.95
 """Share of a column's non-null values that must be keys of the referenced table."""
@@ -103,24 +104,3 @@ def _candidates(column: str, primary_keys: Mapping[str, str | None]) -> list[_Ca
             found.append(_Candidate(parent, key, match))
     # Stable sort: equally strong evidence keeps the tables' order.
     return sorted(found, key=lambda c: -c.match.evidence)
-
-
-def key_family(dtype: pa.DataType) -> str:
-    """The family of a key's Arrow type: keys of one family can reference each other.
-
-    Integers and floats are one family (an integer key with nulls may have been read as
-    floats), all string types another, as :meth:`relgraph.schema.Schema.validate` checks.
-
-    Args:
-        dtype: An Arrow type.
-
-    Returns:
-        ``"number"``, ``"string"``, or the type's name.
-    """
-    if pa.types.is_dictionary(dtype):
-        dtype = dtype.value_type
-    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype):
-        return "number"
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
-        return "string"
-    return str(dtype)

@@ -19,13 +19,14 @@ from relgraph.schema.dtypes import ColumnDType
 from relgraph.schema.errors import SchemaError
 from relgraph.schema.foreign_key import ForeignKey
 from relgraph.schema.infer.dtypes import ColumnProfile, profile_as_datetime, profile_column
-from relgraph.schema.infer.foreign_keys import infer_foreign_keys, key_family
+from relgraph.schema.infer.foreign_keys import infer_foreign_keys
 from relgraph.schema.infer.inclusion import InclusionCounter
 from relgraph.schema.infer.names import time_of_day_partner
 from relgraph.schema.infer.overrides import INFER, SchemaOverrides, TableOverrides
 from relgraph.schema.infer.primary_keys import check_primary_key, infer_primary_key
 from relgraph.schema.infer.times import infer_inherited_times, infer_time_column
 from relgraph.schema.infer.values import sample_table
+from relgraph.schema.keys import key_family
 from relgraph.schema.schema import Schema
 from relgraph.schema.table import Table
 
