@@ -1,6 +1,5 @@
 """End-to-end tests of ``relgraph demo``: generate, infer, show, and write every output."""
 
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -9,11 +8,9 @@ from typer.testing import CliRunner
 
 from relgraph.cli.main import app
 from relgraph.schema import Schema
+from tests.markers import requires_dot
 
 runner = CliRunner()
-requires_dot = pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
-)
 SHOP_TABLES = ["categories", "customers", "order_items", "orders", "products", "reviews"]
 
 

@@ -1,7 +1,6 @@
 """End-to-end tests of ``relgraph schema infer`` and ``relgraph schema show`` on real sources."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,12 +13,10 @@ from relgraph.cli.main import app
 from relgraph.datasets import generate_shop, shop_tables
 from relgraph.schema import Schema
 from relgraph.schema.render import schema_summary_markdown
+from tests.markers import requires_dot
 from tests.servers import load_into_sqlite, upload_to_s3
 
 runner = CliRunner()
-requires_dot = pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
-)
 SHOP_TABLES = ["categories", "customers", "order_items", "orders", "products", "reviews"]
 
 

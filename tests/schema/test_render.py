@@ -4,7 +4,6 @@ import html
 import json
 import logging
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -19,10 +18,7 @@ from relgraph.schema.render import (
     schema_rich_table,
     schema_summary_markdown,
 )
-
-requires_dot = pytest.mark.skipif(
-    shutil.which("dot") is None, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
-)
+from tests.markers import requires_dot
 
 ROWS = {"races": 1125, "results": 26759, "drivers": 861}
 FOREIGN_KEYS = {

@@ -9,14 +9,15 @@ from rich.markup import escape
 
 from relgraph.cli.console import note, reporting_errors, stdout
 from relgraph.io import atomic_write_text, read_tables, redact_uri
-from relgraph.schema import Schema, SchemaError, SchemaOverrides, infer_schema
+from relgraph.schema import Schema, SchemaOverrides, infer_schema
+from relgraph.schema.documents import YAML_SUFFIXES
 from relgraph.schema.render import (
     render_diagram,
     schema_rich_table,
     schema_summary_markdown,
 )
 
-SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
+SCHEMA_SUFFIXES = (".json", *YAML_SUFFIXES)
 _DIAGRAM_SUFFIXES = (".dot", ".svg", ".png", ".pdf")
 
 app = typer.Typer(
@@ -124,7 +125,7 @@ def show(
     Example: `relgraph schema show .relgraph/demo/schema.json --markdown`
     """
     with reporting_errors(ctx, f"reading {schema_file}"):
-        schema = _load_schema(schema_file)
+        schema = Schema.load(schema_file)
         schema.validate()
     if markdown:
         typer.echo(schema_summary_markdown(schema), nl=False)
@@ -172,15 +173,6 @@ def write_schema_outputs(
     for path in written:
         note(f"wrote [bold]{escape(str(path))}[/]")
     return written
-
-
-def _load_schema(path: Path) -> Schema:
-    try:
-        return Schema.load(path)
-    except (KeyError, TypeError, AttributeError) as exc:
-        # Schema.from_dict reads a malformed structure (a list where a mapping belongs, a
-        # missing name) with plain lookups; for a user's file that is bad input, not a bug.
-        raise SchemaError(f"{path}: not a schema file ({type(exc).__name__}: {exc})") from exc
 
 
 def _table_list(tables: str | None) -> list[str] | None:

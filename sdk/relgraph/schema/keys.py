@@ -1,6 +1,5 @@
 """Key values: which key types can reference each other, and counting repeated keys."""
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -31,6 +30,8 @@ def duplicate_count(values: pa.ChunkedArray) -> int:
             ordered = np.sort(ints)
             distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
         return len(ints) - distinct
+    import duckdb  # only string keys need it; keeps `import relgraph.schema` light
+
     with duckdb.connect() as con:
         con.register("key_values", pa.table({"v": values}))
         ((distinct,),) = con.execute("SELECT count(DISTINCT v) FROM key_values").fetchall()
