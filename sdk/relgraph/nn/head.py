@@ -34,6 +34,9 @@ class MLPHead(torch.nn.Module):
             out_channels=out_channels,
             num_layers=num_layers,
             norm=None if norm == "none" else norm,
+            # Per row: PyG's LayerNorm defaults to one mean/variance over the whole batch,
+            # which would make a prediction depend on the other rows of its batch.
+            norm_kwargs={"mode": "node"} if norm == "layer_norm" else None,
             dropout=dropout,
         )
 
