@@ -558,3 +558,31 @@ def test_f1_subgraphs_match_the_reference_and_never_see_the_future(
         if nt in store.features:
             assert data[nt].tf.num_rows == data[nt].num_nodes
             assert data[nt].tf == store.features[nt][data[nt].n_id]
+
+
+def test_visible_until_hides_later_rows_but_keeps_the_seed_time() -> None:
+    store = small_store()
+    sampler = TemporalNeighborSampler(store, [4, 3], strategy="last")
+    seeds, seed_time = np.array([0, 1, 3]), np.array([45, 45, 45])
+    visible_until = np.array([20, 45, 30])
+    sub = sampler.sample_indices("users", seeds, seed_time, visible_until=visible_until)
+    fresh = sampler.sample_indices("users", seeds, seed_time)
+    for nt, node_time in store.node_time.items():
+        if node_time is None or sub.node[nt].size == 0:
+            continue
+        first = seeds.size if nt == "users" else 0  # the seeds themselves come first
+        times = node_time[sub.node[nt][first:]]
+        assert np.all(times <= visible_until[sub.batch[nt][first:]])
+        assert np.array_equal(sub.seed_time[nt], seed_time[sub.batch[nt]])
+    # The seed whose snapshot is its own anchor time sees what an unfrozen seed sees.
+    for nt in sub.node:
+        assert np.array_equal(
+            sub.node[nt][sub.batch[nt] == 1], fresh.node[nt][fresh.batch[nt] == 1]
+        )
+    assert sub.num_sampled_nodes < fresh.num_sampled_nodes
+
+
+def test_visible_until_must_match_the_seeds() -> None:
+    sampler = TemporalNeighborSampler(small_store(), [2, 2])
+    with pytest.raises(ValueError, match="visible_until must have one time per seed"):
+        sampler.sample_indices("users", np.array([0, 1]), np.array([5, 5]), visible_until=[3])

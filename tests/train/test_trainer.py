@@ -1,10 +1,12 @@
 """fit_node_task on the tiny shop graph: every node task type, early stopping, determinism,
 prediction, checkpoints."""
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import torch
 
@@ -224,3 +226,26 @@ def test_restore_best_or_keep_the_last_epoch(
     saved = load_checkpoint(tmp_path / (BEST if restore_best else LAST))["model"]
     for name, value in result.model.state_dict().items():
         torch.testing.assert_close(value, saved[name])
+
+
+def test_a_frozen_validation_sees_an_older_graph_and_turns_on_history_lag(
+    artifact: GraphArtifact, tables: dict
+) -> None:
+    splits = task_splits("regression", tables)
+    first_val = pc.min(splits["validation"]["anchor_time"]).as_py() - dt.timedelta(days=20)
+    config = FAST.replace(n_epochs=2, history_lag_prob=0.0)
+    plain = fit(artifact, splits, "regression", config)
+    frozen = fit(artifact, splits, "regression", config, visible_until={"validation": first_val})
+    # Same training, but validation examples lose the rows after the snapshot time.
+    assert np.array_equal(plain.predictions["train"], frozen.predictions["train"])
+    assert not np.allclose(plain.predictions["validation"], frozen.predictions["validation"])
+    lagged = fit(
+        artifact,
+        splits,
+        "regression",
+        config.replace(history_lag_prob=1.0),
+        visible_until={"validation": first_val},
+    )
+    assert not np.allclose(frozen.predictions["train"], lagged.predictions["train"])
+    with pytest.raises(ValueError, match=r"visible_until names split\(s\) \['tset'\]"):
+        fit(artifact, splits, "regression", config, visible_until={"tset": first_val})

@@ -147,6 +147,7 @@ class TemporalNeighborSampler:
         seed_time: np.ndarray,
         *,
         batch_id: int = 0,
+        visible_until: np.ndarray | None = None,
     ) -> SampledSubgraph:
         """Samples the subgraphs of a batch of seeds.
 
@@ -156,6 +157,10 @@ class TemporalNeighborSampler:
                 its own subgraph).
             seed_time: ``int[n]`` time of every seed (seconds since the epoch).
             batch_id: Number of the batch, mixed into the random seed (default: ``0``).
+            visible_until: ``int[n]`` per seed, a time (seconds) after which rows are hidden
+                even when they are older than the seed, as in a database snapshot taken at
+                that time; ages are still measured from ``seed_time`` (default: ``None``,
+                rows are visible up to the seed time).
 
         Returns:
             The sampled subgraphs, as index arrays.
@@ -172,6 +177,14 @@ class TemporalNeighborSampler:
         num_seeds = seeds.size
         # A neighbor is eligible when its time is < bound (capped so NEVER never passes).
         bound = np.minimum(seed_time, NEVER - 1) + 1 if self.current_time else seed_time
+        if visible_until is not None:
+            visible_until = np.asarray(visible_until, dtype=np.int64)
+            if visible_until.shape != seed_time.shape:
+                raise ValueError(
+                    f"visible_until must have one time per seed: {visible_until.shape} "
+                    f"!= {seed_time.shape}"
+                )
+            bound = np.minimum(bound, np.minimum(visible_until, NEVER - 1) + 1)
 
         # A node of a subgraph is keyed (seed index) * num_nodes + (global id): unique per
         # subgraph, so deduplication within a seed is a factorization of keys.
@@ -259,6 +272,7 @@ class TemporalNeighborSampler:
         seed_time: np.ndarray,
         *,
         batch_id: int = 0,
+        visible_until: np.ndarray | None = None,
     ) -> HeteroData:
         """Samples the subgraphs of a batch of seeds as a PyG mini-batch.
 
@@ -272,7 +286,9 @@ class TemporalNeighborSampler:
             ValueError: As :meth:`sample_indices`.
         """
         return self.to_hetero_data(
-            self.sample_indices(node_type, seeds, seed_time, batch_id=batch_id)
+            self.sample_indices(
+                node_type, seeds, seed_time, batch_id=batch_id, visible_until=visible_until
+            )
         )
 
     def to_hetero_data(self, subgraph: SampledSubgraph) -> HeteroData:

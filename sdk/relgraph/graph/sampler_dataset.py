@@ -68,6 +68,8 @@ class SamplerDataset(Dataset[HeteroData]):
         seeds: ``int[n]`` global ids of the seed nodes.
         seed_time: ``int[n]`` time of every seed (seconds since the epoch).
         labels: Optional labels, first dimension ``n`` (default: ``None``).
+        visible_until: Optional ``int[n]`` time per seed after which rows are hidden (see
+            :meth:`TemporalNeighborSampler.sample_indices`) (default: ``None``).
         batch_size: Seeds per batch (default: ``512``).
         shuffle: Whether every epoch visits the seeds in a new random order (default:
             ``False``).
@@ -87,6 +89,7 @@ class SamplerDataset(Dataset[HeteroData]):
         seed_time: np.ndarray,
         labels: np.ndarray | torch.Tensor | None = None,
         *,
+        visible_until: np.ndarray | None = None,
         batch_size: int = 512,
         shuffle: bool = False,
         drop_last: bool = False,
@@ -98,7 +101,15 @@ class SamplerDataset(Dataset[HeteroData]):
             raise ValueError(
                 f"labels must have one row per seed: {len(labels)} labels for {seeds.size} seeds"
             )
+        if visible_until is not None:
+            visible_until = np.asarray(visible_until, dtype=np.int64)
+            if visible_until.shape != seeds.shape:
+                raise ValueError(
+                    f"visible_until must have one time per seed: {visible_until.shape} "
+                    f"!= {seeds.shape}"
+                )
         self.sampler = sampler
+        self.visible_until = visible_until
         self.node_type = node_type
         self.seeds = seeds
         self.seed_time = seed_time
@@ -147,6 +158,7 @@ class SamplerDataset(Dataset[HeteroData]):
             self.seeds[positions],
             self.seed_time[positions],
             batch_id=int(epoch) * len(self) + int(batch),
+            visible_until=None if self.visible_until is None else self.visible_until[positions],
         )
         seed_store = data[self.node_type]
         seed_store.input_id = torch.from_numpy(positions.astype(np.int64))

@@ -77,6 +77,12 @@ class TrainerConfig:
             the seed time. (default: True)
         temporal_strategy: Sampler neighbor choice: ``"uniform"`` or ``"last"`` (most recent).
             (default: "last")
+        history_lag_prob: When the validation split is evaluated on a frozen snapshot of the
+            database (``visible_until`` of :func:`~relgraph.train.fit_node_task`), the
+            fraction of training examples that see the graph as a snapshot that much older
+            than their anchor time (lags drawn from the validation examples' own), so the
+            model learns to predict from stale history as it will be asked to. No effect
+            otherwise. (default: 0.5)
         num_negative: Sampled negatives per positive (link tasks). (default: 10)
         negative_sampling_strategy: ``"random"`` or ``"degree_based"``. (default: "random")
         text_embedder: Text embedder used when materializing: ``"hashing"`` or ``"minilm"``.
@@ -118,6 +124,7 @@ class TrainerConfig:
     dropout: float = 0.3
     use_temporal_encoder: bool = True
     temporal_strategy: str = "last"
+    history_lag_prob: float = 0.5
     num_negative: int = 10
     negative_sampling_strategy: str = "random"
     text_embedder: str = "hashing"
@@ -218,6 +225,7 @@ class TrainerConfig:
         check_float("dropout", 0.0, 0.99)
         check_bool("use_temporal_encoder")
         check_choice("temporal_strategy", TEMPORAL_STRATEGIES)
+        check_float("history_lag_prob", 0.0, 1.0)
         check_int("num_negative", 1)
         check_choice("negative_sampling_strategy", NEGATIVE_SAMPLING_STRATEGIES)
         check_choice("text_embedder", TEXT_EMBEDDERS)

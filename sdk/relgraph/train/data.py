@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -13,6 +14,9 @@ import torch
 from relgraph.graph.id_maps import IdMaps
 from relgraph.tasks import ANCHOR_TIME, LABEL, TaskType
 from relgraph.tasks.split import SPLITS
+
+_HISTORY_LAG_STREAM = 7
+"""Mixed into the seed of the history-lag draw, so it is independent of other draws."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class NodeExamples:
         seed_time: ``int64`` anchor time in seconds.
         target: The encoded labels (see :meth:`LabelCoder.encode`), or ``None`` when the
             split has no labels.
+        visible_until: ``int64`` time (seconds) per example after which the graph is hidden
+            from it, or ``None``: everything before the anchor time is visible.
     """
 
     entity_ids: pa.Array
@@ -109,6 +115,7 @@ class NodeExamples:
     seeds: np.ndarray
     seed_time: np.ndarray
     target: torch.Tensor | None
+    visible_until: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.seeds.size)
@@ -181,3 +188,30 @@ def check_splits(tables: Mapping[str, pa.Table]) -> None:
                 f"the {split} task table has no 'label' column "
                 f"(found columns: {tables[split].column_names})"
             )
+
+
+def freeze_examples(examples: NodeExamples, visible_until: int) -> NodeExamples:
+    """The examples with the graph hidden after ``visible_until`` (seconds), as from a
+    database snapshot taken then; anchor times (and so ages) are unchanged."""
+    return dataclasses.replace(
+        examples, visible_until=np.full(len(examples), visible_until, dtype=np.int64)
+    )
+
+
+def with_history_lag(
+    examples: NodeExamples, lags: np.ndarray, prob: float, seed: int
+) -> NodeExamples:
+    """The examples with a fraction ``prob`` of them seeing the graph as a snapshot older
+    than their anchor time by a lag drawn from ``lags`` (seconds); the draw is fixed by
+    ``seed``.
+
+    Raises:
+        ValueError: If ``lags`` is empty or negative.
+    """
+    lags = np.asarray(lags, dtype=np.int64)
+    if lags.size == 0 or (lags < 0).any():
+        raise ValueError("history lags must be a non-empty array of non-negative seconds")
+    rng = np.random.default_rng([seed, _HISTORY_LAG_STREAM])
+    drawn = rng.choice(lags, size=len(examples))
+    drawn[rng.random(len(examples)) >= prob] = 0
+    return dataclasses.replace(examples, visible_until=examples.seed_time - drawn)

@@ -11,7 +11,6 @@ for any task table on the same graph.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ import torch.nn.functional as F
 from torch_geometric.data import HeteroData
 
 from relgraph.graph.artifact import GraphArtifact
+from relgraph.graph.node_time import TimeLike, seconds_to_iso, to_epoch_seconds
 from relgraph.graph.sampler import TemporalNeighborSampler
 from relgraph.graph.sampler_dataset import SamplerDataset
 from relgraph.graph.store import GraphStore
@@ -49,7 +49,9 @@ from relgraph.train.data import (
     LabelCoder,
     NodeExamples,
     check_splits,
+    freeze_examples,
     node_examples,
+    with_history_lag,
 )
 from relgraph.train.metrics import (
     compute_metrics,
@@ -163,6 +165,7 @@ class NodePredictor:
             self.entity_table,
             examples.seeds,
             examples.seed_time,
+            visible_until=examples.visible_until,
             batch_size=batch_size,
         )
         loader = dataset.loader(num_workers=num_workers, pin_memory=device.type == "cuda")
@@ -361,6 +364,24 @@ def _selection_metric(task_type: TaskType, metric: str | None) -> str:
     return name
 
 
+def _freeze_splits(
+    examples: dict[str, NodeExamples], visible_until: Mapping[str, TimeLike]
+) -> dict[str, NodeExamples]:
+    """The examples with the splits named in ``visible_until`` frozen at their time."""
+    unknown = sorted(set(visible_until) - set(examples))
+    if unknown:
+        raise ValueError(
+            f"visible_until names split(s) {unknown} that have no task table "
+            f"(found: {sorted(examples)})"
+        )
+    return {
+        split: freeze_examples(ex, to_epoch_seconds(visible_until[split], name="visible_until"))
+        if split in visible_until
+        else ex
+        for split, ex in examples.items()
+    }
+
+
 def _regression_setup(
     config: TrainerConfig, model: NodeModel, target: torch.Tensor
 ) -> tuple[float, float]:
@@ -388,6 +409,7 @@ def fit_node_task(
     quiet: bool = True,
     task_spec: Mapping[str, Any] | None = None,
     restore_best: bool = True,
+    visible_until: Mapping[str, TimeLike] | None = None,
 ) -> TrainResult:
     """Trains a node model and evaluates it on every split given.
 
@@ -402,9 +424,10 @@ def fit_node_task(
         metric: The validation metric that selects the epoch (default: the task type's
             default metric, e.g. ``roc_auc`` or ``mae``).
         tracker: A started :class:`relgraph.train.tracking.RunTracker` (or anything with its
-            ``log_params``, ``log_metrics``, ``log_dict``, ``set_tags`` and ``log_model``); every
-            parameter, epoch curve, final metric, the schema and task spec, the data hash and
-            the model are logged to it (default: None, nothing logged).
+            ``log_params``, ``log_metrics``, ``log_dict`` and ``set_tags``); every parameter,
+            epoch curve, final metric, the schema and task spec and the data hash are logged
+            to it; :func:`relgraph.train.train_model` adds the model (default: None, nothing
+            logged).
         checkpoint_dir: Where ``last.pt`` (written after every epoch) and ``best.pt`` go; an
             existing ``last.pt`` of the same run is resumed (default: None, no checkpoints).
         quiet: Hide the progress bar (default: True).
@@ -413,6 +436,11 @@ def fit_node_task(
         restore_best: Return the weights of the best validation epoch; ``False`` returns the
             last epoch's, e.g. when refitting on train + validation for an epoch count the
             validation metric chose before (default: True).
+        visible_until: Per split, the time of a database snapshot its examples see: rows
+            after it are hidden even from later anchors (default: None, each example sees
+            everything before its anchor time). Freezing ``"validation"`` at its first
+            anchor time validates the way a model is tested on a database frozen at the test
+            time (RelBench's protocol) and turns on ``config.history_lag_prob``.
 
     Returns:
         The best model (by validation metric), metrics and predictions per split, history.
@@ -446,6 +474,15 @@ def fit_node_task(
         for split in SPLITS
         if split in tables
     }
+    examples = _freeze_splits(examples, visible_until or {})
+    if examples["validation"].visible_until is not None and config.history_lag_prob > 0:
+        val = examples["validation"]
+        examples["train"] = with_history_lag(
+            examples["train"],
+            np.maximum(val.seed_time - val.visible_until, 0),
+            config.history_lag_prob,
+            config.seed,
+        )
     train = examples["train"]
     if len(train) == 0:
         raise ValueError("the train task table has no rows")
@@ -473,6 +510,11 @@ def fit_node_task(
     spec.setdefault("entity_column", entity_column)
     spec.setdefault("task_type", task_type.value)
     spec.setdefault("metric", metric)
+    if visible_until:
+        spec.setdefault(
+            "visible_until",
+            {split: seconds_to_iso(to_epoch_seconds(t)) for split, t in visible_until.items()},
+        )
     fingerprint = _fingerprint(
         config,
         {**spec, "graph": artifact.content_hash},
@@ -501,6 +543,7 @@ def fit_node_task(
         train.seeds,
         train.seed_time,
         labels=train.target,
+        visible_until=train.visible_until,
         batch_size=config.train_batch_size,
         shuffle=True,
     )
@@ -655,7 +698,9 @@ def _log_run_start(
 
 
 def _log_run_end(tracker: Any, result: TrainResult) -> None:
-    """Logs the final metrics per split and the model."""
+    """Logs the final metrics per split and the history. The model is logged by
+    :func:`relgraph.train.train_model`, as the run's one pyfunc model with its task, schema
+    and encoding (a bare module would be a second, less useful model on the run)."""
     tracker.log_metrics(
         {
             f"{split}_{name}": value
@@ -665,4 +710,3 @@ def _log_run_end(tracker: Any, result: TrainResult) -> None:
         | {"best_epoch": float(result.best_epoch)}
     )
     tracker.log_dict({"history": result.history}, "history.json")
-    tracker.log_model(copy.deepcopy(result.model).cpu().eval(), name="model")
