@@ -18,15 +18,23 @@ and ranks targets for any rows of the same kind.
   RelBench's ``idgnn_link.py``. It ranks the reached targets by probability; targets outside
   the subgraph follow, ordered by training popularity (RelBench leaves them at score 0, in
   arbitrary order).
+
+With a ``checkpoint_dir``, :meth:`LinkTrainer.fit` writes ``last.pt`` atomically after every
+epoch (model, optimizer, scheduler, negative sampler, random generators, selection state) and
+``best.pt`` when validation improves; a fit of the same run finds ``last.pt`` and continues
+after its epoch, ending with the same weights as an uninterrupted fit.
 """
 
 import copy
+import hashlib
+import json
 import logging
 import numbers
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -42,12 +50,21 @@ from relgraph.nn.link_idgnn import IDGNNLinkModel
 from relgraph.nn.link_two_tower import TwoTowerLinkModel
 from relgraph.nn.spec import GraphSpec
 from relgraph.tasks import TaskType
+from relgraph.train.checkpoint import (
+    BEST,
+    LAST,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
 from relgraph.train.config import TrainerConfig
 from relgraph.train.link_data import LinkExamples
 from relgraph.train.link_negatives import NegativeSampler
 from relgraph.train.link_popularity import popularity_ranking
 from relgraph.train.metrics import compute_metrics
-from relgraph.train.trainer import resolve_device, to_device
+from relgraph.train.progress import Progress
+from relgraph.train.trainer import RUNTIME_ONLY_FIELDS, resolve_device, to_device
 
 _logger = logging.getLogger(__name__)
 
@@ -89,6 +106,7 @@ class LinkFitResult:
         best_score: Its validation metric (``nan`` without validation).
         history: Every epoch.
         seconds: Wall time of the whole fit.
+        resumed_from: The epoch a resumed fit continued after, or ``None`` (default: ``None``).
     """
 
     metric: str
@@ -96,6 +114,7 @@ class LinkFitResult:
     best_score: float
     history: list[LinkEpoch]
     seconds: float
+    resumed_from: int | None = None
 
 
 class LinkTrainer:
@@ -148,6 +167,13 @@ class LinkTrainer:
         self._target_batches = 0
         self._popularity: Tensor | None = None
 
+    @property
+    def target_popularity(self) -> np.ndarray | None:
+        """After :meth:`fit`: the score in ``[0, 1)`` ID-GNN gives each target outside a
+        source's subgraph (its training popularity rank), ``float32[num_targets]``; before,
+        ``None``."""
+        return None if self._popularity is None else self._popularity.cpu().numpy()
+
     def fit(
         self,
         store: GraphStore,
@@ -155,6 +181,9 @@ class LinkTrainer:
         validation: LinkExamples | None = None,
         *,
         current_time: bool = False,
+        checkpoint_dir: str | Path | None = None,
+        on_epoch: Callable[[LinkEpoch], None] | None = None,
+        quiet: bool = True,
     ) -> LinkFitResult:
         """Trains a new model; keeps the weights of the best validation epoch.
 
@@ -165,13 +194,21 @@ class LinkTrainer:
                 ``None``: train ``n_epochs`` and keep the last weights).
             current_time: Whether a row may see graph rows at exactly its anchor time
                 (default: ``False``).
+            checkpoint_dir: Where ``last.pt`` (after every epoch) and ``best.pt`` (when
+                validation improves) are written; an existing ``last.pt`` of the same run
+                (same configuration, model, rows and graph sizes; ``num_workers`` and
+                ``num_threads`` may differ) is resumed (default: ``None``, no checkpoints).
+            on_epoch: Called with every finished epoch, e.g. to log curves (default:
+                ``None``).
+            quiet: Hide the progress bar (default: ``True``).
 
         Returns:
             The fit summary.
 
         Raises:
-            ValueError: If the examples do not fit the store or each other, or the training
-                rows have no true target.
+            ValueError: If the examples do not fit the store or each other, the training
+                rows have no true target, or ``last.pt`` in ``checkpoint_dir`` belongs to
+                another run.
         """
         started = time.perf_counter()
         config = self.config
@@ -259,13 +296,38 @@ class LinkTrainer:
         )
         history: list[LinkEpoch] = []
         best_score, best_epoch, best_state = -np.inf, 0, None
-        waited = 0
-        for epoch in range(1, config.n_epochs + 1):
+        waited, done, resumed_from = 0, 0, None
+        fingerprint = self._fingerprint(store, train, validation, current_time)
+        last = Path(checkpoint_dir) / LAST if checkpoint_dir is not None else None
+        if last is not None and last.is_file():
+            state = load_checkpoint(last)
+            if state.get("fingerprint") != fingerprint:
+                raise ValueError(
+                    f"the checkpoint {last} belongs to another run (configuration, model, "
+                    "rows or graph differ); use another checkpoint_dir or delete it"
+                )
+            self.model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            scaler.load_state_dict(state["scaler"])
+            negatives = state["negatives"]
+            self._target_batches = int(state["target_batches"])
+            history = list(state["history"])
+            best_score, best_epoch = float(state["best_score"]), int(state["best_epoch"])
+            best_state, waited = state["best_state"], int(state["waited"])
+            done = resumed_from = int(state["epoch"])
+            set_rng_state(state["rng"])
+            _logger.info("link %s: resuming after epoch %d from %s", self.kind, done, last)
+        progress = Progress(quiet=quiet, description=f"link {self.kind}")
+        for epoch in range(done + 1, config.n_epochs + 1):
+            if config.patience is not None and waited >= config.patience:
+                break
             epoch_start = time.perf_counter()
             loader.sampler.set_epoch(epoch - 1)
             self.model.train()
             total, steps = 0.0, 0
-            for batch in loader:
+            limit = len(dataset) if config.max_iters is None else config.max_iters
+            for batch in progress.epoch(loader, epoch, min(len(dataset), limit)):
                 if config.max_iters is not None and steps >= config.max_iters:
                     break
                 batch = to_device(batch, self.device)
@@ -279,6 +341,7 @@ class LinkTrainer:
                 scaler.update()
                 total += float(loss.detach())
                 steps += 1
+                progress.update(loss=total / steps)
             scheduler.step()
             seconds = time.perf_counter() - epoch_start
             metrics: dict[str, float] = {}
@@ -298,23 +361,82 @@ class LinkTrainer:
                 seconds,
                 metrics,
             )
-            if not evaluate:
-                continue
-            score = metrics[self.metric]
-            if score > best_score:
-                best_score, best_epoch, waited = score, epoch, 0
-                best_state = copy.deepcopy(self.model.state_dict())
-            else:
-                waited += 1
-                if config.patience is not None and waited >= config.patience:
-                    break
+            if evaluate:
+                score = metrics[self.metric]
+                if score > best_score:
+                    best_score, best_epoch, waited = score, epoch, 0
+                    best_state = copy.deepcopy(self.model.state_dict())
+                    if checkpoint_dir is not None:
+                        save_checkpoint(
+                            {"epoch": epoch, "model": best_state, "fingerprint": fingerprint},
+                            Path(checkpoint_dir) / BEST,
+                        )
+                else:
+                    waited += 1
+            if last is not None:
+                save_checkpoint(
+                    {
+                        "fingerprint": fingerprint,
+                        "epoch": epoch,
+                        "model": self.model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(),
+                        "scaler": scaler.state_dict(),
+                        "negatives": negatives,
+                        "target_batches": self._target_batches,
+                        "history": history,
+                        "best_score": best_score,
+                        "best_epoch": best_epoch,
+                        "best_state": best_state,
+                        "waited": waited,
+                        "rng": rng_state(),
+                    },
+                    last,
+                )
+            if on_epoch is not None:
+                on_epoch(record)
         if best_state is not None:
             self.model.load_state_dict(best_state)
         else:
             best_epoch, best_score = history[-1].epoch, float("nan")
         return LinkFitResult(
-            self.metric, best_epoch, float(best_score), history, time.perf_counter() - started
+            self.metric,
+            best_epoch,
+            float(best_score),
+            history,
+            time.perf_counter() - started,
+            resumed_from,
         )
+
+    def _fingerprint(
+        self,
+        store: GraphStore,
+        train: LinkExamples,
+        validation: LinkExamples | None,
+        current_time: bool,
+    ) -> str:
+        """Identifies a fit (settings, rows, graph sizes), so that a checkpoint is only
+        resumed by the same fit."""
+        settings: dict[str, Any] = self.config.to_dict()
+        for runtime_only in RUNTIME_ONLY_FIELDS:  # they change how fast, never what is learned
+            settings.pop(runtime_only)
+        described = {
+            "config": settings,
+            "model": self.kind,
+            "k": self.k,
+            "target_fanouts": self.target_fanouts,
+            "current_time": current_time,
+            "num_nodes": {str(k): int(v) for k, v in store.num_nodes.items()},
+        }
+        digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode())
+        for examples in (train, validation):
+            if examples is None:
+                digest.update(b"none")
+                continue
+            digest.update(f"{examples.source_type}->{examples.target_type}".encode())
+            for array in (examples.seeds, examples.seed_time, examples.indptr, examples.targets):
+                digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+        return digest.hexdigest()[:16]
 
     @torch.no_grad()
     def predict(self, examples: LinkExamples, *, k: int | None = None) -> np.ndarray:
