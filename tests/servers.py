@@ -16,6 +16,10 @@ for these fixtures:
 - ``postgres_db``: a new empty database on that server, dropped after the test; returns its URL.
 - ``mlflow_server`` (session): the URL of an ``mlflow server`` process (SQLite store and
   artifact folder in a temporary directory) on a free loopback port.
+- ``mlflow_s3_server`` (session): ``(URL, "s3://<bucket>")`` of an ``mlflow server`` whose
+  artifacts it stores in a bucket of ``s3_server``.
+- ``kfp_api``: a recording Kubeflow Pipelines API server (tests/kfp_api_server.py), new for
+  each test.
 
 And helpers that put a dict of Arrow tables into each kind of source, so tests can check that
 the same data reads (and infers) the same from every one: :func:`load_into_sqlite`,
@@ -46,6 +50,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from relgraph.io import filesystem_for, sqlite_url
+from tests.kfp_api_server import KfpApiServer
 
 S3_ACCESS_KEY = "relgraph-test"
 S3_SECRET_KEY = "relgraph-test-secret"
@@ -465,3 +470,67 @@ def mlflow_server() -> Iterator[str]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mlflow_s3_server(s3_server: str) -> Iterator[tuple[str, str]]:
+    """An ``mlflow server`` whose artifacts live in a bucket of ``s3_server``, for the session.
+
+    The server proxies artifacts (``--serve-artifacts``, ``--artifacts-destination
+    s3://<bucket>/mlartifacts``): clients upload and download through it, and it stores them
+    in the S3 server with the AWS_* / MLFLOW_S3_ENDPOINT_URL variables of
+    :func:`s3_environment`. Runs and models are in a SQLite file in a temporary directory.
+
+    Returns:
+        ``(server URL, "s3://<bucket>")``.
+    """
+    binary = Path(sys.executable).parent / "mlflow"
+    if not binary.is_file():
+        pytest.skip(f"mlflow not found at {binary} (pip install mlflow)")
+    bucket = create_bucket(s3_server, f"relgraph-mlflow-{uuid.uuid4().hex[:12]}")
+    base = Path(tempfile.mkdtemp(prefix="relgraph-mlflow-s3-"))
+    log = base / "server.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(binary),
+        "server",
+        *("--backend-store-uri", f"sqlite:///{base / 'mlflow.db'}"),
+        *("--artifacts-destination", f"{bucket}/mlartifacts", "--serve-artifacts"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+    ]
+    env = {**os.environ, **s3_environment(s3_server), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    try:
+        _wait_for_http(f"{url}/health", process, log)
+        yield url, bucket
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- Kubeflow Pipelines
+
+
+@pytest.fixture
+def kfp_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KfpApiServer]:
+    """A recording Kubeflow Pipelines v2beta1 API server (tests/kfp_api_server.py) on a free
+    loopback port, new for each test. kfp's per-user context file (``~/.config/kfp/
+    context.json``, which may name a namespace) is pointed at the test's folder, so the
+    machine's settings cannot change what the client sends."""
+    from kfp.client.client import Client
+
+    monkeypatch.setattr(Client, "_LOCAL_KFP_CONTEXT", str(tmp_path / "kfp-context.json"))
+    monkeypatch.delenv("KF_PIPELINES_ENDPOINT", raising=False)
+    with KfpApiServer() as server:
+        yield server

@@ -21,10 +21,10 @@ stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True)
 """Progress, notes, warnings and errors."""
 
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, LookupError)
 """Failures caused by the input, not by relgraph: relgraph reports bad input as ``ValueError``
-subclasses (``SourceError``, ``SchemaError``, ...) and missing or unwritable paths as
-``OSError``."""
+subclasses (``SourceError``, ``SchemaError``, ...), missing or unwritable paths as
+``OSError``, and unknown models or jobs as ``LookupError`` (``ModelNotFoundError``, ...)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Training: ``TrainerConfig`` and the training loop for node tasks."""
 
 from relgraph.train.baseline import BaselineResult, tabular_baseline
+from relgraph.train.bundle import ModelBundle
 from relgraph.train.config import TrainerConfig
 from relgraph.train.evaluation import (
     ConfusionMatrix,
@@ -10,9 +11,11 @@ from relgraph.train.evaluation import (
     holdout_frame,
     roc_curve_points,
 )
+from relgraph.train.job import TrainOutput, train_model
 from relgraph.train.link_data import LinkExamples
 from relgraph.train.link_negatives import NegativeSampler
 from relgraph.train.link_popularity import popularity_predictions, popularity_ranking
+from relgraph.train.link_predictor import LinkPredictor, LinkTrainResult, fit_link_task
 from relgraph.train.link_trainer import LinkFitResult, LinkTrainer
 from relgraph.train.metrics import compute_metrics, default_metric, metric_direction
 from relgraph.train.tracking import RunTracker, git_commit, use_tracking_uri
@@ -24,16 +27,21 @@ __all__ = [
     "EvaluationReport",
     "LinkExamples",
     "LinkFitResult",
+    "LinkPredictor",
+    "LinkTrainResult",
     "LinkTrainer",
+    "ModelBundle",
     "NegativeSampler",
     "NodePredictor",
     "RocCurve",
     "RunTracker",
+    "TrainOutput",
     "TrainResult",
     "TrainerConfig",
     "compute_metrics",
     "confusion_matrix",
     "default_metric",
+    "fit_link_task",
     "fit_node_task",
     "git_commit",
     "holdout_frame",
@@ -42,5 +50,6 @@ __all__ = [
     "popularity_ranking",
     "roc_curve_points",
     "tabular_baseline",
+    "train_model",
     "use_tracking_uri",
 ]
