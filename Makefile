@@ -1,11 +1,11 @@
-# relgraph: make install | demo | test | lint | bench
+# relgraph: make install | demo | compile | test | lint | bench
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint format bench clean
+.PHONY: install system-deps demo compile test lint format bench clean images images-lock manifests-check
 
 install: $(STAMP)
 
@@ -35,6 +35,11 @@ system-deps:
 demo: install
 	$(BIN)/relgraph demo
 
+# The compiled pipelines committed beside their sources (pipelines/<name>.yaml), for the
+# Kubeflow Pipelines UI; tests/pipelines checks that they are current.
+compile: install
+	$(BIN)/python -c "from relgraph.pipelines import compile_all; compile_all('pipelines')"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,6 +57,24 @@ BENCHES := schema_inference graph sampler tasks
 bench: install
 	mkdir -p .relgraph/bench
 	for name in $(BENCHES); do $(BIN)/python bench/$$name.py --json .relgraph/bench/$$name.json || exit 1; done
+
+# Component images (images/): builds and pushes them where Docker exists (PUSH=no: build only);
+# elsewhere prints the exact `docker build` commands, tagged from the package version.
+PUSH ?= yes
+images: install
+	$(BIN)/python images/build.py $(if $(filter no,$(PUSH)),--no-push)
+
+# Re-pins images/constraints.txt to this environment's runtime dependency closure.
+images-lock: install
+	$(BIN)/python images/lock.py
+
+# Renders every kustomize overlay and validates it offline against the Kubernetes API schemas.
+manifests-check: install
+	@for overlay in manifests/overlays/*/; do \
+	  out=$$(mktemp) && kubectl kustomize "$$overlay" > "$$out" \
+	  && $(BIN)/kubernetes-validate --strict --quiet "$$out" \
+	  && echo "$$overlay: valid" && rm -f "$$out" || { rm -f "$$out"; exit 1; }; \
+	done
 
 clean:
 	rm -rf $(VENV) .relgraph .pytest_cache .ruff_cache

@@ -1,5 +1,7 @@
-"""End-to-end tests of ``relgraph demo``: generate, infer, show, and write every output."""
+"""End-to-end tests of ``relgraph demo``: generate, infer, show, and write every output; then
+train, register and predict through the kfp.local pipelines."""
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -7,7 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from relgraph.cli.main import app
+from relgraph.client.local_pipeline import collect_outputs
+from relgraph.io import filesystem_for
 from relgraph.schema import Schema
+from relgraph.tasks import load_task
 from tests.markers import requires_dot
 
 runner = CliRunner()
@@ -15,8 +20,9 @@ SHOP_TABLES = ["categories", "customers", "order_items", "orders", "products", "
 
 
 def _demo(directory: Path, *args: str, env: dict[str, str] | None = None):
+    """The demo up to the schema (the pipelines run in one test of their own)."""
     return CliRunner(env=env).invoke(
-        app, ["demo", "--dir", str(directory), "--scale", "0.02", *args]
+        app, ["demo", "--dir", str(directory), "--scale", "0.02", "--schema-only", *args]
     )
 
 
@@ -102,3 +108,58 @@ def test_demo_into_a_file_is_one_red_line(tmp_path: Path) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: generating the demo database in")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_trains_registers_and_predicts(
+    tmp_path: Path, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one end-to-end run of the training and batch-prediction pipelines under kfp.local:
+    the generated shop, a churn query, a tiny model, predictions into the S3 server."""
+    monkeypatch.chdir(tmp_path)
+    demo = tmp_path / "demo"
+    predictions = f"{s3_bucket}/predictions"
+
+    result = CliRunner().invoke(
+        app,
+        ["demo", "--dir", str(demo), "--scale", "0.02", "--epochs", "1", "--output", predictions],
+    )
+
+    assert result.exit_code == 0, result.stderr + result.stdout
+    out = " ".join(result.stdout.split())
+    assert "Model shop-churn: metrics per split" in out
+    assert "registered shop-churn version 1" in out and "blessed, now @champion" in out
+    location = f"{predictions}/PREDICTIONS_demo.parquet"
+    assert f"PREDICTIONS_demo -> {location}" in out
+    assert "Most likely to churn" in out
+    assert "training pipeline done" in result.stderr
+    assert "relgraph-training" in (demo / "pipelines.log").read_text()
+
+    # The model version in MLflow, trained by the pipeline's train step.
+    from mlflow import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{demo / 'mlflow.db'}")
+    aliases = {a: str(v) for a, v in client.get_registered_model("shop-churn").aliases.items()}
+    assert aliases == {"candidate": "1", "champion": "1"}
+
+    # Every step's outputs, where the run folders say they are.
+    (training_dir,) = (demo / "pipelines").glob("relgraph-training-*")
+    (prediction_dir,) = (demo / "pipelines").glob("relgraph-batch-prediction-*")
+    trained, metadata, artifacts = collect_outputs(training_dir)
+    assert load_task(Path(trained["build-task-table/task"])).name == "shop-churn"
+    assert "validation_roc_auc" in metadata["train/metrics"]
+    assert trained["register/version"] == "1" and "train/model" in artifacts
+    run_id = trained["train/run_id"]
+    assert client.get_model_version("shop-churn", "1").run_id == run_id
+    predicted, _, _ = collect_outputs(prediction_dir)
+    assert predicted["resolve-model/model_uri"] == "models:/shop-churn/1"
+    assert json.loads(predicted["batch-predict/outputs"]) == {"PREDICTIONS_demo": location}
+
+    # The predictions, in the object store: one row per customer.
+    filesystem, path = filesystem_for(location)
+    with filesystem.open_input_file(path) as handle:
+        table = pq.read_table(handle)
+    customers = pq.read_metadata(demo / "data" / "customers.parquet").num_rows
+    assert table.num_rows == int(predicted["batch-predict/num_rows"]) == customers
+    assert {"customer_id", "probability", "prediction"} <= set(table.column_names)
+    assert not (tmp_path / ".relgraph").exists()  # everything under --dir

@@ -8,6 +8,7 @@ from relgraph.io.hashing import combine_hashes, table_hash
 from relgraph.io.normalize import normalize_table
 from relgraph.io.reader import open_source, read_tables
 from relgraph.io.snapshot import Snapshot, snapshot_source
+from relgraph.io.snapshot_step import snapshot_into, source_content_hash
 from relgraph.io.source import Source
 from relgraph.io.sql import SqlSource, sqlite_url
 from relgraph.io.uri import is_sql_url, redact_uri
@@ -33,7 +34,9 @@ __all__ = [
     "read_tables",
     "redact_uri",
     "s3_filesystem",
+    "snapshot_into",
     "snapshot_source",
+    "source_content_hash",
     "sqlite_url",
     "table_hash",
 ]

@@ -1,0 +1,5 @@
+"""The ``materialize_graph`` component."""
+
+from relgraph.components.materialize_graph.component import materialize_graph
+
+__all__ = ["materialize_graph"]
