@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 import relgraph
-from relgraph.cli import demo, schema
+from relgraph.cli import demo, jobs, models, pipeline, predict, schema
 from relgraph.cli.console import CliOptions, logging_to_stderr
 
 app = typer.Typer(
@@ -22,7 +22,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(schema.app, name="schema")
+app.add_typer(models.app, name="models")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(pipeline.app, name="pipeline")
 app.command("demo")(demo.demo)
+app.command("predict")(predict.predict)
 
 
 def _show_version(value: bool) -> None:
