@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 import relgraph
-from relgraph.cli import demo, jobs, models, pipeline, predict, schema
+from relgraph.cli import demo, jobs, models, pipeline, predict, schema, task, train
 from relgraph.cli.console import CliOptions, logging_to_stderr
 
 app = typer.Typer(
@@ -25,8 +25,10 @@ app.add_typer(schema.app, name="schema")
 app.add_typer(models.app, name="models")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(task.app, name="task")
 app.command("demo")(demo.demo)
 app.command("predict")(predict.predict)
+app.command("train")(train.train)
 
 
 def _show_version(value: bool) -> None:
