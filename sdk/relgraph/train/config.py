@@ -60,7 +60,7 @@ class TrainerConfig:
         channels: Hidden width of encoders, GNN and head. (default: 64)
         gnn_layers: Number of message-passing layers. (default: 2)
         fanouts: Neighbors sampled per hop; its length must equal ``gnn_layers``.
-            (default: [16, 4])
+            (default: [32, 8])
         conv: ``"sage"`` or ``"gat"``. (default: "sage")
         conv_aggregation: Neighbor aggregation of each conv: ``"sum"``, ``"mean"``, ``"max"``
             or several joined with ``+`` (``"sum+mean+max"``). (default: "sum+mean+max")
@@ -113,7 +113,7 @@ class TrainerConfig:
     clamp_max: float | None = None
     channels: int = 64
     gnn_layers: int = 2
-    fanouts: tuple[int, ...] = (16, 4)
+    fanouts: tuple[int, ...] = (32, 8)
     conv: str = "sage"
     conv_aggregation: str = "sum+mean+max"
     hetero_conv_aggregation: str = "sum"
