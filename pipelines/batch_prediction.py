@@ -13,6 +13,9 @@ NAME = "batch_prediction"
 DEFAULT_OUTPUT_LOCATION = "s3://mlpipeline/relgraph/predictions"
 """A prefix in the bucket of a standard Kubeflow install's MinIO."""
 
+DEFAULT_BATCH_SIZE = 1024
+"""Entities per prediction batch (``relgraph.predict.batch_predict``'s default)."""
+
 
 def build(settings: PlatformSettings) -> Callable:
     """The batch-prediction pipeline for a platform.
@@ -34,6 +37,9 @@ def build(settings: PlatformSettings) -> Callable:
         model: str = "relgraph-model@champion",
         output_location: str = DEFAULT_OUTPUT_LOCATION,
         output_alias: str = "batch",
+        output_schema: str = "",
+        entities: str = "",
+        batch_size: int = DEFAULT_BATCH_SIZE,
         tables: str = "",
         queries: dict = {},  # noqa: B006 (a KFP parameter default, compiled into the YAML)
         anchor_time: str = "",
@@ -51,9 +57,16 @@ def build(settings: PlatformSettings) -> Callable:
                 URL.
             output_alias: The alias in the output names (PREDICTIONS_<ALIAS>); letters,
                 digits, underscores.
+            output_schema: The database schema of a SQL output_location; empty for the
+                database's default schema.
+            entities: The entities to predict for: a table location (parquet, CSV, s3://,
+                sqlite:///db#table) or task folder with the entity column and optionally
+                anchor_time; empty for every entity of the model's task.
+            batch_size: Entities per prediction batch.
             tables: The tables to read, comma-separated; empty for all of them.
             queries: SQL queries whose results are read as extra tables, {name: SQL}.
-            anchor_time: The time to predict at (ISO 8601); empty for the latest in the data.
+            anchor_time: The time to predict at (ISO 8601), for entities without their own
+                anchor_time; empty for the latest in the data.
             extract_embeddings: Also write the entities' embeddings.
             overwrite: Replace the outputs of an existing alias (needed to rerun an alias,
                 e.g. on a schedule).
@@ -67,7 +80,10 @@ def build(settings: PlatformSettings) -> Callable:
             tracking_uri=mlflow_tracking_uri,
             output_location=output_location,
             output_alias=output_alias,
+            output_schema=output_schema,
+            entities=entities,
             anchor_time=anchor_time,
+            batch_size=batch_size,
             extract_embeddings=extract_embeddings,
             overwrite=overwrite,
         )

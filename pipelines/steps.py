@@ -159,11 +159,29 @@ def predict(
     tracking_uri: Value,
     output_location: Value,
     output_alias: Value,
+    output_schema: Value,
+    entities: Value,
     anchor_time: Value,
+    batch_size: Value | int,
     extract_embeddings: Value | bool,
     overwrite: Value | bool,
 ) -> dsl.PipelineTask:
     """Adds ``resolve_model``, ``materialize_prediction_graph`` and ``batch_predict``.
+
+    Args:
+        settings: The platform.
+        data: The snapshot artifact.
+        model_ref: The model to predict with (see ``relgraph.registry.ModelRef``).
+        tracking_uri: The MLflow tracking URI.
+        output_location: A folder, an ``s3://`` prefix or a SQLAlchemy URL.
+        output_alias: The alias in the output names.
+        output_schema: The database schema of a SQL output (``""`` for the default).
+        entities: A table location of the entities to predict for (``""`` for every entity
+            of the model's task).
+        anchor_time: The time to predict at (``""`` for the latest in the data).
+        batch_size: Entities per prediction batch.
+        extract_embeddings: Also write the entities' embeddings.
+        overwrite: Replace the outputs of an existing alias.
 
     Returns:
         The batch_predict task: ``outputs["outputs"]``, ``outputs["num_rows"]``.
@@ -181,5 +199,8 @@ def predict(
         extract_embeddings=extract_embeddings,
         overwrite=overwrite,
         tracking_uri=tracking_uri,
+        entities=entities,
+        batch_size=batch_size,
+        output_schema=output_schema,
     )
     return _cached(settings.io(predicted), enabled=False)

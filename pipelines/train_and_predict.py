@@ -6,7 +6,7 @@ from collections.abc import Callable
 from kfp import dsl
 
 from relgraph.pipelines import steps
-from relgraph.pipelines.batch_prediction import DEFAULT_OUTPUT_LOCATION
+from relgraph.pipelines.batch_prediction import DEFAULT_BATCH_SIZE, DEFAULT_OUTPUT_LOCATION
 from relgraph.pipelines.settings import PlatformSettings
 
 NAME = "train_and_predict"
@@ -33,6 +33,9 @@ def build(settings: PlatformSettings) -> Callable:
         model_name: str = "relgraph-model",
         output_location: str = DEFAULT_OUTPUT_LOCATION,
         output_alias: str = "batch",
+        output_schema: str = "",
+        entities: str = "",
+        batch_size: int = DEFAULT_BATCH_SIZE,
         tables: str = "",
         queries: dict = {},  # noqa: B006 (a KFP parameter default, compiled into the YAML)
         schema_overrides: dict = {},  # noqa: B006
@@ -46,7 +49,7 @@ def build(settings: PlatformSettings) -> Callable:
         overwrite: bool = False,
     ) -> None:
         """Snapshot, schema, task tables, graph, train, evaluate, register; then predict with
-        the champion for every entity at the latest time in the data.
+        the champion for every entity (or the given ones) at the latest time in the data.
 
         Args:
             source: Where the tables are: a folder, an s3:// prefix, or a SQLAlchemy URL.
@@ -56,6 +59,12 @@ def build(settings: PlatformSettings) -> Callable:
             output_location: Where predictions go: a folder, an s3:// prefix, or a SQLAlchemy
                 URL.
             output_alias: The alias in the output names (PREDICTIONS_<ALIAS>).
+            output_schema: The database schema of a SQL output_location; empty for the
+                database's default schema.
+            entities: The entities to predict for: a table location (parquet, CSV, s3://,
+                sqlite:///db#table) or task folder with the entity column and optionally
+                anchor_time; empty for every entity of the task.
+            batch_size: Entities per prediction batch.
             tables: The tables to read, comma-separated; empty for all of them.
             queries: SQL queries whose results are read as extra tables, {name: SQL}.
             schema_overrides: Settings that replace schema inference, {"tables": {...}}.
@@ -101,7 +110,10 @@ def build(settings: PlatformSettings) -> Callable:
             tracking_uri=mlflow_tracking_uri,
             output_location=output_location,
             output_alias=output_alias,
+            output_schema=output_schema,
+            entities=entities,
             anchor_time="",
+            batch_size=batch_size,
             extract_embeddings=extract_embeddings,
             overwrite=overwrite,
         )

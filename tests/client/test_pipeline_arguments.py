@@ -13,6 +13,7 @@ from relgraph.client.pipeline_arguments import (
     check_pipeline_arguments,
     config_arguments,
     is_remote_location,
+    prediction_arguments,
     schema_arguments,
     source_arguments,
     stage_table,
@@ -20,6 +21,7 @@ from relgraph.client.pipeline_arguments import (
     without_nulls,
 )
 from relgraph.io import open_source
+from relgraph.predict import OutputConfig
 from relgraph.schema import infer_schema
 from relgraph.tasks.build import task_from_spec
 from tests.client.conftest import CHURN
@@ -131,8 +133,72 @@ def test_without_nulls() -> None:
 
 def test_check_pipeline_arguments_names_what_the_pipeline_lacks() -> None:
     check_pipeline_arguments("batch_prediction", {"source": "x", "model": "m@champion"})
-    with pytest.raises(ValueError, match=r"takes no \['entities'\] \(its parameters: \["):
-        check_pipeline_arguments("batch_prediction", {"source": "x", "entities": "y"})
+    with pytest.raises(ValueError, match=r"takes no \['trainer_config'\] \(its parameters: \["):
+        check_pipeline_arguments("batch_prediction", {"source": "x", "trainer_config": {}})
+
+
+@pytest.mark.parametrize("pipeline", ["batch_prediction", "train_and_predict"])
+def test_prediction_arguments_stage_entities_and_pass_batch_size_and_schema(
+    pipeline: str, shop_tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    entities = shop_tables["customers"].select(["customer_id"]).slice(0, 5)
+    arguments = prediction_arguments(
+        output_config=OutputConfig.sql("postgresql://u:p@db:5432/shop", schema="analytics"),
+        entities=entities.to_pandas(),
+        batch_size=256,
+        staging=tmp_path,
+        remote=False,
+    )
+    assert set(arguments) == {"output_location", "output_schema", "entities", "batch_size"}
+    assert arguments["output_location"] == "postgresql://u:p@db:5432/shop"
+    assert arguments["output_schema"] == "analytics"
+    assert arguments["batch_size"] == 256
+    assert Path(arguments["entities"]).parent.parent == tmp_path / "tables"
+    assert pq.read_table(arguments["entities"]).equals(entities)
+    check_pipeline_arguments(pipeline, arguments)  # the pipeline takes every one
+
+
+def test_prediction_arguments_leave_out_what_is_not_given(tmp_path: Path) -> None:
+    none = {"output_config": None, "entities": None, "batch_size": None}
+    assert prediction_arguments(**none, staging=tmp_path, remote=False) == {}
+    remote = prediction_arguments(
+        output_config=OutputConfig.object_store("s3://b/predictions"),
+        entities="s3://b/entities.parquet",
+        batch_size=None,
+        staging=tmp_path,
+        remote=True,
+    )
+    assert remote == {
+        "output_location": "s3://b/predictions",
+        "entities": "s3://b/entities.parquet",
+    }
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"batch_size": 0}, r"test_batch_size must be a positive integer, found 0"),
+        ({"batch_size": True}, r"test_batch_size must be a positive integer, found True"),
+        ({"output_config": "sqlite:///x.db"}, r"output_config must be an OutputConfig"),
+        ({"remote": True, "output_config": "local"}, r"a cluster cannot write to the local"),
+        ({"remote": True, "entities": "e.parquet"}, r"test_table '.*e\.parquet' is on this"),
+    ],
+)
+def test_prediction_arguments_refuse(settings: dict, match: str, tmp_path: Path) -> None:
+    arguments = {
+        "output_config": None,
+        "entities": None,
+        "batch_size": None,
+        "staging": tmp_path,
+        "remote": False,
+        **settings,
+    }
+    if arguments["output_config"] == "local":
+        arguments["output_config"] = OutputConfig.local(tmp_path / "out")
+    with pytest.raises(ValueError, match=match):
+        prediction_arguments(**arguments)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("kind", ["gnn_table", "arrow", "pandas"])

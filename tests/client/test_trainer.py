@@ -28,6 +28,7 @@ from relgraph.client import (
     TrainerConfig,
     prediction_locations,
 )
+from relgraph.io import read_tables
 from tests.client.conftest import CHURN
 from tests.client.job_fixtures import WORKER_EXIT_WAIT_S, job_processes, kill_job_processes
 
@@ -37,12 +38,16 @@ TINY = TrainerConfig(channels=8, n_epochs=1, fanouts=[4, 2], num_threads=1, devi
 
 LOAD_AND_PREDICT = """
 import json, sys
+import pandas as pd
 from relgraph.client import Dataset, OutputConfig, Trainer, prediction_locations
 trainer = Trainer.load(sys.argv[1])
 dataset = Dataset.infer(sys.argv[2], task=sys.argv[3], experiment_name="churn")
-job = trainer.predict(dataset, output_config=OutputConfig.local("predictions"),
-                      output_alias="churn_loaded")
-print(json.dumps({"model": job.record().arguments["model"], "n_epochs": trainer.config.n_epochs,
+entities = pd.DataFrame({"customer_id": json.loads(sys.argv[4])})
+job = trainer.predict(dataset, output_config=OutputConfig.sql(sys.argv[5]),
+                      output_alias="churn_loaded", test_table=entities, test_batch_size=2)
+arguments = job.record().arguments
+print(json.dumps({"model": arguments["model"], "n_epochs": trainer.config.n_epochs,
+                  "entities": arguments["entities"], "batch_size": arguments["batch_size"],
                   "outputs": prediction_locations(job)}))
 """
 
@@ -130,12 +135,16 @@ def test_predict_names_the_fitted_model(
     assert resolved.run_id == fit.model_run_id
 
 
-def test_a_new_process_loads_the_trainer_and_predicts(
+def test_a_new_process_loads_the_trainer_and_predicts_for_given_entities(
     fitted: tuple[Trainer, JobMonitor], workdir: Path, shop_dir: Path
 ) -> None:
     _, fit = fitted
+    customers = read_tables(shop_dir, tables=["customers"])["customers"]
+    wanted = customers.column("customer_id").slice(0, 5).to_pylist()
+    database = f"sqlite:///{workdir / 'predictions.db'}"
+    arguments = [fit.id, str(shop_dir), CHURN, json.dumps(wanted), database]
     result = subprocess.run(
-        [sys.executable, "-c", LOAD_AND_PREDICT, fit.id, str(shop_dir), CHURN],
+        [sys.executable, "-c", LOAD_AND_PREDICT, *arguments],
         capture_output=True,
         text=True,
         timeout=900,
@@ -145,11 +154,15 @@ def test_a_new_process_loads_the_trainer_and_predicts(
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["model"] == f"runs:/{fit.model_run_id}/model"
     assert summary["n_epochs"] == 1
+    assert summary["batch_size"] == 2
+    staged = Path(summary["entities"])  # the in-memory table, staged under the backend
+    assert staged.is_relative_to(workdir / ".relgraph" / "datasets" / "tables")
+    assert pq.read_table(staged).column("customer_id").to_pylist() == wanted
     (location,) = summary["outputs"].values()
-    assert Path(location).parent == workdir / "predictions"
-    predictions = pq.read_table(location)
-    assert "customer_id" in predictions.column_names
-    assert 0 < predictions.num_rows <= 100
+    assert location == f"{database}#PREDICTIONS_churn_loaded"
+    predictions = read_tables(database, tables=["PREDICTIONS_churn_loaded"])
+    ids = predictions["PREDICTIONS_churn_loaded"].column("customer_id").to_pylist()
+    assert sorted(ids) == sorted(wanted)
 
 
 def test_fit_predict_trains_and_predicts_in_one_job(

@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from kfp import dsl
@@ -29,7 +32,7 @@ from relgraph.components.snapshot import snapshot
 from relgraph.components.source_hash import source_hash
 from relgraph.components.train import train
 from relgraph.graph import GraphArtifact
-from relgraph.io import Snapshot, SnapshotError
+from relgraph.io import Snapshot, SnapshotError, read_tables
 from relgraph.schema.artifact import SchemaArtifact
 from relgraph.tasks import load_task
 from tests.pipeline_data import CHURN_QUERY, TINY_TRAINER_CONFIG, shop_folder
@@ -296,6 +299,68 @@ def test_resolve_and_predict_with_the_champion(chain) -> None:
     assert chain.predicted_metrics.metadata["num_rows"] == num_rows
     report = (chain.first.root / "predict.md").read_text()
     assert "PREDICTIONS_nightly" in report and f"rows: {num_rows:,}" in report
+
+
+def _predict_for(chain, root: Path, **settings) -> tuple[dict, int]:
+    """``batch_predict`` with the champion on the chain's prediction graph."""
+    return batch_predict.python_func(
+        model=chain.resolved_model,
+        graph=chain.prediction_graph,
+        anchor_time="",
+        extract_embeddings=False,
+        overwrite=False,
+        tracking_uri=chain.tracking,
+        metrics=_artifact(dsl.Metrics, root, "metrics"),
+        report=_artifact(dsl.Markdown, root, "report.md"),
+        **settings,
+    )
+
+
+def test_predict_for_given_entities_in_small_batches_into_sqlite(chain, tmp_path: Path) -> None:
+    (everyone,) = [
+        pq.read_table(where) for name, where in chain.predicted[0].items() if "PREDICTIONS" in name
+    ]
+    wanted = everyone.column("customer_id").slice(0, 5)
+    entities = tmp_path / "entities.parquet"
+    pq.write_table(pa.table({"customer_id": wanted}), entities)
+    outputs, num_rows = _predict_for(
+        chain,
+        tmp_path,
+        output_location=f"sqlite:///{tmp_path / 'out.db'}",
+        output_alias="picked",
+        output_schema="",
+        entities=str(entities),
+        batch_size=2,
+    )
+    assert num_rows == 5
+    assert outputs["PREDICTIONS_picked"] == f"sqlite:///{tmp_path / 'out.db'}#PREDICTIONS_picked"
+    written = read_tables(f"sqlite:///{tmp_path / 'out.db'}", tables=["PREDICTIONS_picked"])
+    picked = written["PREDICTIONS_picked"].sort_by("customer_id")
+    assert picked.column("customer_id").to_pylist() == sorted(wanted.to_pylist())
+    # Batches of 2 predict what one batch of every entity predicted.
+    same = everyone.filter(pc.is_in(everyone.column("customer_id"), wanted)).sort_by("customer_id")
+    np.testing.assert_allclose(
+        picked.column("probability").to_numpy(), same.column("probability").to_numpy(), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"output_schema": "analytics"}, "given for SQLite database"),
+        ({"entities": "missing.parquet"}, "missing.parquet"),
+    ],
+)
+def test_predict_settings_reach_the_library(chain, tmp_path: Path, settings, match: str) -> None:
+    arguments = {
+        "output_location": f"sqlite:///{tmp_path / 'out.db'}",
+        "output_alias": "refused",
+        **settings,
+    }
+    with pytest.raises(ValueError, match=match):
+        _predict_for(chain, tmp_path, **arguments)
+    assert not (tmp_path / "out.db").exists() or not read_tables(f"sqlite:///{tmp_path / 'out.db'}")
 
 
 def test_challenger_on_other_data_is_compared_with_the_champion(chain) -> None:

@@ -9,7 +9,7 @@ meaning this says so before anything runs. Where the dataset's tables are one so
 are, the pipeline reads that source itself (and its snapshot step caches it). Otherwise the
 dataset is staged (:mod:`relgraph.client.staging`): saved under its content hash, locally or
 in an object store a cluster reads, so a second run of the same data reuses it. In-memory
-task and entity tables are staged the same way.
+task tables and the entities to predict for are staged the same way.
 """
 
 import json
@@ -29,6 +29,7 @@ from relgraph.client.staging import is_object_store, stage_folder
 from relgraph.client.table import GNNTable
 from relgraph.io import atomic_directory, combine_hashes, is_sql_url, redact_uri, table_hash
 from relgraph.io.uri import uri_scheme
+from relgraph.predict.output import OutputConfig
 from relgraph.schema import infer_schema
 from relgraph.tasks import LinkTask, NodeTask
 from relgraph.tasks.base import TASK_FILE
@@ -281,6 +282,63 @@ def stage_table(
 
     staged = f"{os.fspath(staging).rstrip('/')}/tables"
     return f"{stage_folder(staged, table_hash(data), _TABLE_FILE, write)}/{_TABLE_FILE}"
+
+
+def prediction_arguments(
+    *,
+    output_config: OutputConfig | None,
+    entities: GNNTable | pa.Table | pd.DataFrame | str | os.PathLike[str] | None,
+    batch_size: int | None,
+    staging: str | os.PathLike[str],
+    remote: bool,
+) -> dict[str, str | int]:
+    """The ``output_location``, ``output_schema``, ``entities`` and ``batch_size`` arguments
+    of the prediction pipelines (``batch_prediction``, ``train_and_predict``). A setting that
+    is ``None`` is left out, so the pipeline's default applies.
+
+    Args:
+        output_config: Where predictions go; its ``schema`` (SQL outputs) becomes
+            ``output_schema``.
+        entities: The entities to predict for: a table (entity column, optionally
+            ``anchor_time``) or its location; in-memory tables are staged
+            (:func:`stage_table`).
+        batch_size: Entities per prediction batch.
+        staging: Where in-memory entity tables are saved: a local folder or
+            ``s3://bucket/prefix``.
+        remote: Whether the pipeline runs on another machine.
+
+    Returns:
+        The arguments.
+
+    Raises:
+        ValueError: If ``output_config`` is not an :class:`OutputConfig`, the batch size is
+            not a positive integer, or a remote pipeline would need entities or an output
+            folder that are only on this machine.
+    """
+    arguments: dict[str, str | int] = {}
+    if output_config is not None:
+        if not isinstance(output_config, OutputConfig):
+            raise ValueError(
+                "output_config must be an OutputConfig (OutputConfig.local(path), "
+                f".object_store('s3://...'), .sql(url)), found {type(output_config).__name__}"
+            )
+        if remote and output_config.kind == "local":
+            raise ValueError(
+                f"a cluster cannot write to the local folder {output_config.location}: use "
+                "OutputConfig.object_store('s3://...') or OutputConfig.sql(url)"
+            )
+        arguments["output_location"] = output_config.location
+        if output_config.schema is not None:
+            arguments["output_schema"] = output_config.schema
+    if batch_size is not None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"test_batch_size must be a positive integer, found {batch_size!r}")
+        arguments["batch_size"] = batch_size
+    if entities is not None:
+        arguments["entities"] = stage_table(
+            entities, staging=staging, remote=remote, what="test_table"
+        )
+    return arguments
 
 
 def check_pipeline_arguments(pipeline: str, arguments: Mapping[str, Any]) -> None:

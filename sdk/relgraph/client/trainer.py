@@ -30,9 +30,9 @@ from relgraph.client.jobs import (
 from relgraph.client.pipeline_arguments import (
     check_pipeline_arguments,
     config_arguments,
+    prediction_arguments,
     schema_arguments,
     source_arguments,
-    stage_table,
     task_arguments,
 )
 from relgraph.client.table import GNNTable
@@ -179,13 +179,16 @@ class Trainer:
         *,
         output_alias: str,
         output_config: OutputConfig | None = None,
+        test_table: TestTable | None = None,
+        test_batch_size: int | None = None,
         extract_embeddings: bool = False,
         overwrite: bool = False,
         non_blocking: bool = False,
         custom_tags: Mapping[str, str] | None = None,
     ) -> JobMonitor:
         """Trains, evaluates and registers a model, then predicts for every entity of the
-        task at the latest time in the data, in one job (the ``train_and_predict`` pipeline).
+        task (or those of ``test_table``) at the latest time in the data, in one job (the
+        ``train_and_predict`` pipeline).
 
         Predictions come from the registered champion after training: the new model when it
         beat the champion by :attr:`margin` (always for a model's first version), else the
@@ -196,6 +199,11 @@ class Trainer:
             output_alias: The name the outputs are written under (``PREDICTIONS_<ALIAS>``).
             output_config: Where predictions go (default: ``None``, the pipeline's default:
                 ``.relgraph/predictions`` locally).
+            test_table: The entities to predict for: a table with the entity column and,
+                optionally, ``anchor_time``, or its location; an in-memory table is staged
+                under ``staging_dir`` (default: ``None``: every entity of the task).
+            test_batch_size: Entities per prediction batch (default: ``None``, the
+                pipeline's: 1024).
             extract_embeddings: Also write the entities' embeddings (default: ``False``).
             overwrite: Replace the outputs of an existing alias (default: ``False``).
             non_blocking: Return as soon as the job is queued (default: ``False``).
@@ -205,12 +213,19 @@ class Trainer:
             The job; :func:`prediction_locations` says where its predictions went.
 
         Raises:
-            ValueError: As :meth:`fit`, or if the output settings are invalid.
+            ValueError: As :meth:`fit`, or if the output or entity settings are invalid.
             JobFailedError: If the job failed (blocking only).
         """
         arguments = self._training_arguments(dataset)
         arguments.update(
-            self._output_arguments(output_config, output_alias, extract_embeddings, overwrite)
+            self._output_arguments(
+                output_config,
+                output_alias,
+                extract_embeddings,
+                overwrite,
+                test_table=test_table,
+                test_batch_size=test_batch_size,
+            )
         )
         job = self._submit(FIT_PREDICT_PIPELINE, arguments, FIT_PREDICT_KIND, dataset, custom_tags)
         self._job = job
@@ -277,8 +292,11 @@ class Trainer:
             output_config: Where predictions go (default: ``None``, the pipeline's default).
             experiment_name: The experiment whose latest fit's data is used, and whose runs
                 ``"best"`` chooses from (default: ``None``, the dataset's).
-            test_table: The entities to predict for (default: ``None``: every entity of the
-                model's task).
+            test_table: The entities to predict for: a table with the entity column and,
+                optionally, ``anchor_time`` (rows without one get ``anchor_time``), or its
+                location (parquet, CSV, ``s3://``, ``sqlite:///db#table``, a task folder); an
+                in-memory table is staged under ``staging_dir`` (default: ``None``: every
+                entity of the model's task).
             model_run_id: An MLflow run id (default: ``None``).
             registered_model_name: A registered model name (default: ``None``).
             version: Its version (default: ``None``).
@@ -288,7 +306,7 @@ class Trainer:
             evaluation_metric: The metric ``"best"`` maximizes or minimizes, e.g.
                 ``"roc_auc"`` or ``"test_mae"`` (default: ``None``).
             test_batch_size: Entities per prediction batch (default: ``None``, the
-                pipeline's).
+                pipeline's: 1024).
             extract_embeddings: Also write the entities' embeddings (default: ``False``).
             anchor_time: The time to predict at, ISO 8601 (default: ``None``, the latest time
                 in the data).
@@ -301,8 +319,8 @@ class Trainer:
 
         Raises:
             ValueError: If the model is named more than one way or not completely, there is no
-                model to predict with, the data is missing, or the pipeline does not take a
-                setting.
+                model to predict with, the data is missing, or the output or entity settings
+                are invalid.
             JobFailedError: If the job (or the fit it waits for) failed (blocking only).
         """
         model = self._model_reference(
@@ -318,24 +336,17 @@ class Trainer:
         arguments: dict[str, Any] = {
             **self._prediction_source(dataset, experiment_name),
             "model": model,
-            **self._output_arguments(output_config, output_alias, extract_embeddings, overwrite),
+            **self._output_arguments(
+                output_config,
+                output_alias,
+                extract_embeddings,
+                overwrite,
+                test_table=test_table,
+                test_batch_size=test_batch_size,
+            ),
         }
         if anchor_time is not None:
             arguments["anchor_time"] = str(anchor_time)
-        if test_table is not None:
-            arguments["entities"] = stage_table(
-                test_table, staging=self.staging_dir, remote=self._remote, what="test_table"
-            )
-        if test_batch_size is not None:
-            if (
-                isinstance(test_batch_size, bool)
-                or not isinstance(test_batch_size, int)
-                or test_batch_size < 1
-            ):
-                raise ValueError(
-                    f"test_batch_size must be a positive integer, found {test_batch_size!r}"
-                )
-            arguments["batch_size"] = test_batch_size
         if self.tracking_uri is not None:
             arguments["mlflow_tracking_uri"] = self.tracking_uri
         job = self._submit(PREDICT_PIPELINE, arguments, PREDICT_KIND, dataset, custom_tags)
@@ -436,31 +447,26 @@ class Trainer:
         output_alias: str,
         extract_embeddings: bool,
         overwrite: bool,
+        *,
+        test_table: TestTable | None,
+        test_batch_size: int | None,
     ) -> dict[str, Any]:
         if not isinstance(output_alias, str) or not output_alias.strip():
             raise ValueError(
                 f"output_alias must be a name such as 'churn_2025_01', found {output_alias!r}"
             )
-        arguments: dict[str, Any] = {
+        return {
             "output_alias": output_alias,
             "extract_embeddings": bool(extract_embeddings),
             "overwrite": bool(overwrite),
+            **prediction_arguments(
+                output_config=output_config,
+                entities=test_table,
+                batch_size=test_batch_size,
+                staging=self.staging_dir,
+                remote=self._remote,
+            ),
         }
-        if output_config is not None:
-            if not isinstance(output_config, OutputConfig):
-                raise ValueError(
-                    "output_config must be an OutputConfig (OutputConfig.local(path), "
-                    f".object_store('s3://...'), .sql(url)), found {type(output_config).__name__}"
-                )
-            if self._remote and output_config.kind == "local":
-                raise ValueError(
-                    f"a cluster cannot write to the local folder {output_config.location}: use "
-                    "OutputConfig.object_store('s3://...') or OutputConfig.sql(url)"
-                )
-            arguments["output_location"] = output_config.location
-            if output_config.schema is not None:
-                arguments["output_schema"] = output_config.schema
-        return arguments
 
     # -- jobs -------------------------------------------------------------------------------
 
