@@ -11,7 +11,7 @@ import pytest
 from relgraph.graph import GraphArtifact, materialize
 from relgraph.predict import OutputConfig, OutputMetadata, batch_predict
 from relgraph.schema import infer_schema
-from relgraph.tasks import ANCHOR_TIME, LinkTask
+from relgraph.tasks import ANCHOR_TIME
 from relgraph.train import ModelBundle, fit_link_task
 from relgraph.train.bundle import schema_hash
 from tests.train.test_link_predictor import (
@@ -21,9 +21,9 @@ from tests.train.test_link_predictor import (
     START,
     TEST_DAY,
     K,
+    rebuy_task,
     rows_at,
     shop,
-    task_table,
 )
 
 
@@ -35,21 +35,7 @@ def link_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     artifact = materialize(
         tables, infer_schema(tables), base / "graph", cutoff_time=START + 30 * DAY
     )
-    task = LinkTask(
-        name="rebuy",
-        source_entity_table="users",
-        source_entity_column="user_id",
-        target_entity_table="products",
-        target_entity_column="product_id",
-        task_type="link_prediction",
-        task_data_source={
-            "train": task_table(tables, [5, 10, 15, 20, 25]),
-            "validation": task_table(tables, [30]),
-            "test": task_table(tables, [TEST_DAY]),
-        },
-        time_column="anchor_time",
-        evaluation_metric=f"map@{K}",
-    )
+    task = rebuy_task(tables)
     result = fit_link_task(artifact, task=task, config=CONFIG.replace(n_epochs=2))
     bundle = ModelBundle(
         predictor=result.predictor,

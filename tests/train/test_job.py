@@ -167,29 +167,14 @@ def test_a_link_task_trains_through_fit_link_task_and_predicts_top_k(tmp_path: P
     from relgraph.graph import materialize
     from relgraph.registry import evaluate_candidate
     from relgraph.schema import infer_schema
-    from relgraph.tasks import LinkTask
     from relgraph.train.tracking import use_tracking_uri
-    from tests.train.test_link_predictor import CONFIG, DAY, START, TEST_DAY, shop, task_table
+    from tests.train.test_link_predictor import CONFIG, DAY, START, rebuy_task, shop
 
     tables = shop()
     graph = materialize(
         tables, infer_schema(tables), tmp_path / "graph", cutoff_time=START + 30 * DAY
     )
-    task = LinkTask(
-        name="rebuy",
-        source_entity_table="users",
-        source_entity_column="user_id",
-        target_entity_table="products",
-        target_entity_column="product_id",
-        task_type="link_prediction",
-        task_data_source={
-            "train": task_table(tables, [5, 10, 15, 20, 25]),
-            "validation": task_table(tables, [30]),
-            "test": task_table(tables, [TEST_DAY]),
-        },
-        time_column="anchor_time",
-        evaluation_metric="map@3",
-    ).save(tmp_path / "task")
+    task = rebuy_task(tables).save(tmp_path / "task")
     uri = sqlite_store(tmp_path / "mlflow")
     out = train_model(graph.path, task, output=tmp_path / "model", config=CONFIG, tracking_uri=uri)
     bundle = ModelBundle.load(out.model_path)

@@ -151,8 +151,8 @@ def tables() -> dict[str, pa.Table]:
     return shop()
 
 
-@pytest.fixture(scope="module")
-def task(tables: dict[str, pa.Table]) -> LinkTask:
+def rebuy_task(tables: dict[str, pa.Table]) -> LinkTask:
+    """The link task of the tiny shop: which products a user buys next, split by day."""
     return LinkTask(
         name="rebuy",
         source_entity_table="users",
@@ -168,6 +168,11 @@ def task(tables: dict[str, pa.Table]) -> LinkTask:
         time_column="anchor_time",
         evaluation_metric=f"map@{K}",
     )
+
+
+@pytest.fixture(scope="module")
+def task(tables: dict[str, pa.Table]) -> LinkTask:
+    return rebuy_task(tables)
 
 
 @pytest.fixture(scope="module")
