@@ -322,9 +322,7 @@ def multilabel_macro_f1(y_true: Any, y_proba: Any, *, threshold: float = _THRESH
     Raises:
         ValueError: If shapes disagree, labels are not 0/1, or ``y_proba`` is outside [0, 1].
     """
-    t, p = _multilabel(y_true, y_proba, "macro_f1")
-    pred = (_probabilities(p, "macro_f1") >= threshold).astype(np.int64)
-    return float(skm.f1_score(t, pred, average="macro", zero_division=0.0))
+    return _multilabel_f1(y_true, y_proba, threshold, "macro")
 
 
 def multilabel_micro_f1(y_true: Any, y_proba: Any, *, threshold: float = _THRESHOLD) -> float:
@@ -338,9 +336,15 @@ def multilabel_micro_f1(y_true: Any, y_proba: Any, *, threshold: float = _THRESH
     Raises:
         ValueError: If shapes disagree, labels are not 0/1, or ``y_proba`` is outside [0, 1].
     """
-    t, p = _multilabel(y_true, y_proba, "micro_f1")
-    pred = (_probabilities(p, "micro_f1") >= threshold).astype(np.int64)
-    return float(skm.f1_score(t, pred, average="micro", zero_division=0.0))
+    return _multilabel_f1(y_true, y_proba, threshold, "micro")
+
+
+def _multilabel_f1(y_true: Any, y_proba: Any, threshold: float, average: str) -> float:
+    """Multilabel F1 at ``P >= threshold``, ``"macro"`` or ``"micro"`` averaged."""
+    name = f"{average}_f1"
+    t, p = _multilabel(y_true, y_proba, name)
+    pred = (_probabilities(p, name) >= threshold).astype(np.int64)
+    return float(skm.f1_score(t, pred, average=average, zero_division=0.0))
 
 
 # --------------------------------------------------------------------------------------------
