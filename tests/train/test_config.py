@@ -65,6 +65,8 @@ def test_replace_validates_again() -> None:
         ({"shallow_embeddings_list": "drivers"}, r"shallow_embeddings_list must be a list"),
         ({"dropout": 1.5}, r"dropout"),
         ({"amp": "yes"}, r"amp must be True or False"),
+        ({"train_window_days": 0}, r"train_window_days must be an integer >= 1 or None"),
+        ({"ema_decay": 1.0}, r"ema_decay must be a number in \[0.0, 0.99999\] or None"),
     ],
 )
 def test_rejects_invalid_values_naming_the_field(changes: dict, match: str) -> None:

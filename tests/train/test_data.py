@@ -1,10 +1,10 @@
-"""Snapshot freezing and history lags of node examples."""
+"""Training windows, snapshot freezing and history lags of node examples."""
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
-from relgraph.train.data import NodeExamples, freeze_examples, with_history_lag
+from relgraph.train.data import NodeExamples, freeze_examples, recent_rows, with_history_lag
 
 
 def examples(n: int) -> NodeExamples:
@@ -36,3 +36,13 @@ def test_history_lag_draws_from_the_given_lags_for_a_fraction(prob: float) -> No
 def test_history_lag_refuses_bad_lags() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         with_history_lag(examples(3), np.array([-5]), 0.5, seed=0)
+
+
+def test_recent_rows_keep_the_window_before_the_latest_time() -> None:
+    times = np.array(["2000-01-01", "2009-12-31", "2010-01-01", "2020-01-01"], "datetime64[us]")
+    table = pa.table({"id": [1, 2, 3, 4], "anchor_time": pa.array(times)})
+    assert recent_rows(table, "anchor_time", 3652)["id"].to_pylist() == [3, 4]
+    assert recent_rows(table, "anchor_time", 1)["id"].to_pylist() == [4]
+    assert recent_rows(table, "anchor_time", None) is table
+    with pytest.raises(ValueError, match="train task table has no time column 'ts'"):
+        recent_rows(table, "ts", 30)

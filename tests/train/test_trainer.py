@@ -249,3 +249,34 @@ def test_a_frozen_validation_sees_an_older_graph_and_turns_on_history_lag(
     assert not np.allclose(frozen.predictions["train"], lagged.predictions["train"])
     with pytest.raises(ValueError, match=r"visible_until names split\(s\) \['tset'\]"):
         fit(artifact, splits, "regression", config, visible_until={"tset": first_val})
+
+
+def test_the_train_window_drops_older_training_rows(artifact: GraphArtifact, tables: dict) -> None:
+    splits = task_splits("binary", tables)
+    times = splits["train"]["anchor_time"]
+    span_days = (pc.max(times).as_py() - pc.min(times).as_py()).days
+    assert span_days > 20
+    config = FAST.replace(n_epochs=1, train_window_days=span_days // 2)
+    windowed = fit(artifact, splits, "binary", config)
+    everything = fit(artifact, splits, "binary", config.replace(train_window_days=None))
+    kept = pc.greater_equal(times, pc.max(times).as_py() - dt.timedelta(days=span_days // 2))
+    assert 0 < len(windowed.predictions["train"]) == pc.sum(kept).as_py()
+    assert len(everything.predictions["train"]) == splits["train"].num_rows
+
+
+def test_ema_weights_are_evaluated_selected_and_returned(
+    artifact: GraphArtifact, tables: dict, tmp_path: Path
+) -> None:
+    splits = task_splits("binary", tables)
+    result = fit(
+        artifact, splits, "binary", FAST.replace(n_epochs=3, ema_decay=0.9), checkpoint_dir=tmp_path
+    )
+    best = load_checkpoint(tmp_path / BEST)["model"]
+    for name, value in result.model.state_dict().items():
+        torch.testing.assert_close(value, best[name])
+    last = load_checkpoint(tmp_path / LAST)
+    averaged = {k.removeprefix("module."): v for k, v in last["ema"].items()}
+    assert any(not torch.equal(last["model"][k], averaged[k]) for k in last["model"])
+    # The selected epoch's validation score is the returned (averaged) model's score.
+    selected = result.history[result.best_epoch]["val_roc_auc"]
+    assert selected == pytest.approx(result.metrics["validation"]["roc_auc"])

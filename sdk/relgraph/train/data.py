@@ -190,6 +190,27 @@ def check_splits(tables: Mapping[str, pa.Table]) -> None:
             )
 
 
+def recent_rows(table: pa.Table, time_column: str, window_days: int | None) -> pa.Table:
+    """The rows of a training table whose time is at most ``window_days`` days before its
+    latest time (all rows when ``None``): old history is another regime (field sizes,
+    prices, catalogues drift), and the recent past predicts the future better.
+
+    Raises:
+        ValueError: If the table has no ``time_column``.
+    """
+    if window_days is None or table.num_rows == 0:
+        return table
+    if time_column not in table.column_names:
+        raise ValueError(
+            f"the train task table has no time column '{time_column}' "
+            f"(columns: {table.column_names})"
+        )
+    times = pc.cast(table[time_column], pa.timestamp("us"))
+    start = np.datetime64(pc.max(times).as_py(), "us") - np.timedelta64(window_days, "D")
+    keep = pc.greater_equal(times, pa.scalar(start, type=pa.timestamp("us")))
+    return table.filter(pc.fill_null(keep, False))
+
+
 def freeze_examples(examples: NodeExamples, visible_until: int) -> NodeExamples:
     """The examples with the graph hidden after ``visible_until`` (seconds), as from a
     database snapshot taken then; anchor times (and so ages) are unchanged."""

@@ -44,6 +44,7 @@ from relgraph.nn.link_two_tower import TwoTowerLinkModel
 from relgraph.nn.spec import module_key
 from relgraph.tasks import LABEL, LinkTask, TaskType
 from relgraph.train.config import TrainerConfig
+from relgraph.train.data import recent_rows
 from relgraph.train.evaluation import PREDICTION
 from relgraph.train.link_data import LinkExamples
 from relgraph.train.link_trainer import LINK_MODELS, LinkEpoch, LinkModelKind, LinkTrainer
@@ -673,6 +674,7 @@ def fit_link_task(
     absent = [split for split in ("train", "validation") if split not in tables]
     if absent:
         raise ValueError(f"fit_link_task needs the {absent} task table(s) (found: {list(tables)})")
+    tables["train"] = recent_rows(tables["train"], task.time_column, config.train_window_days)
     k = int(task.metrics[0].eval_at_k)
     examples = {
         split: LinkExamples.from_table(

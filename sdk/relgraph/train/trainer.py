@@ -18,7 +18,7 @@ import math
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel
 from torch_geometric.data import HeteroData
 
 from relgraph.graph.artifact import GraphArtifact
@@ -34,7 +35,7 @@ from relgraph.graph.sampler import TemporalNeighborSampler
 from relgraph.graph.sampler_dataset import SamplerDataset
 from relgraph.graph.store import GraphStore
 from relgraph.nn import GraphSpec, NodeModel
-from relgraph.tasks import EvaluationMetric, TaskType
+from relgraph.tasks import ANCHOR_TIME, EvaluationMetric, TaskType
 from relgraph.train.checkpoint import (
     BEST,
     LAST,
@@ -51,6 +52,7 @@ from relgraph.train.data import (
     check_splits,
     freeze_examples,
     node_examples,
+    recent_rows,
     with_history_lag,
 )
 from relgraph.train.metrics import (
@@ -226,7 +228,8 @@ class TrainResult:
         metric: The validation metric that selected the epoch.
         best_epoch: The selected epoch (0-based).
         metrics: Metrics per split (``train``, ``validation``, ``test`` when given).
-        predictions: Predictions per split, row-aligned with the task tables.
+        predictions: Predictions per split, row-aligned with the task tables (train: its rows
+            inside ``config.train_window_days``).
         history: Per epoch: ``epoch``, ``train_loss``, ``lr``, ``seconds`` and the validation
             metrics (``val_<name>``) when evaluated.
         epoch_seconds: Mean wall time of a training epoch (evaluation included).
@@ -271,6 +274,11 @@ class _Run:
         )
         self.amp = config.amp and device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.ema = (
+            AveragedModel(model, avg_fn=_ema_update(config.ema_decay), use_buffers=True)
+            if config.ema_decay is not None
+            else None
+        )
         self.direction = direction
         self.epoch = -1
         self.best_value = math.inf if direction == "min" else -math.inf
@@ -278,6 +286,20 @@ class _Run:
         self.best_state: dict[str, torch.Tensor] | None = None
         self.bad_evaluations = 0
         self.history: list[dict[str, float]] = []
+
+    @property
+    def eval_model(self) -> NodeModel:
+        """The weights that are evaluated, selected and returned: the moving average when
+        ``ema_decay`` is set, else the trained model."""
+        return self.ema.module if self.ema is not None else self.model
+
+    def step(self, loss: torch.Tensor) -> None:
+        """One optimizer step on ``loss`` (scaled under AMP), then the moving average."""
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        if self.ema is not None:
+            self.ema.update_parameters(self.model)
 
     def improved(self, value: float) -> bool:
         if not math.isfinite(value):
@@ -294,6 +316,7 @@ class _Run:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "scaler": self.scaler.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
             "best_value": self.best_value,
             "best_epoch": self.best_epoch,
             "best_state": self.best_state,
@@ -307,6 +330,8 @@ class _Run:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
+        if self.ema is not None:
+            self.ema.load_state_dict(state["ema"])
         self.epoch = int(state["epoch"])
         self.best_value = float(state["best_value"])
         self.best_epoch = int(state["best_epoch"])
@@ -330,6 +355,18 @@ def _loss(
         target = target.float() * (1.0 - alpha) + 0.5 * alpha
         return F.binary_cross_entropy_with_logits(outputs, target)
     return F.l1_loss(outputs.view(-1), target.float())
+
+
+def _ema_update(decay: float) -> Any:
+    """``AveragedModel``'s update for an exponential moving average whose decay warms up as
+    ``min(decay, (1 + n) / (10 + n))`` over the first steps (n: steps averaged so far), so
+    the average is not dominated by the initial weights on small tables."""
+
+    def update(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        weight = min(decay, (1.0 + float(n)) / (10.0 + float(n)))
+        return averaged + (current - averaged) * (1.0 - weight)
+
+    return update
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -461,6 +498,10 @@ def fit_node_task(
 
     store = artifact.store
     GraphSpec.from_store(store).check_node_type(entity_table, "entity_table")
+    tables = {
+        **tables,
+        "train": recent_rows(tables["train"], ANCHOR_TIME, config.train_window_days),
+    }
     coder = LabelCoder.fit(task_type, tables["train"].column("label").combine_chunks())
     examples = {
         split: node_examples(
@@ -554,6 +595,7 @@ def fit_node_task(
         pin_memory=pin,
     )
     progress = Progress(quiet=quiet)
+    evaluated = replace(predictor, model=run.eval_model)
     val = examples["validation"]
     val_targets = coder.metric_targets(val.target)
     epoch_times: list[float] = []
@@ -582,9 +624,7 @@ def fit_node_task(
             with torch.autocast(device.type, enabled=run.amp):
                 outputs = model(batch)
             loss = _loss(task_type, config, outputs, target)
-            run.scaler.scale(loss).backward()
-            run.scaler.step(run.optimizer)
-            run.scaler.update()
+            run.step(loss)
             count = int(target.shape[0])
             total_loss += float(loss.detach()) * count
             total_count += count
@@ -597,7 +637,7 @@ def fit_node_task(
             "lr": lr,
         }
         if (epoch + 1) % config.eval_every == 0 or epoch == config.n_epochs - 1:
-            predictions = predictor.predict_examples(
+            predictions = evaluated.predict_examples(
                 store,
                 val,
                 batch_size=config.val_batch_size,
@@ -613,7 +653,7 @@ def fit_node_task(
                 run.best_value = value
                 run.best_epoch = epoch
                 run.best_state = {
-                    k: v.detach().cpu().clone() for k, v in model.state_dict().items()
+                    k: v.detach().cpu().clone() for k, v in run.eval_model.state_dict().items()
                 }
                 run.bad_evaluations = 0
                 if checkpoint_dir is not None:
@@ -641,6 +681,8 @@ def fit_node_task(
 
     if restore_best and run.best_state is not None:
         model.load_state_dict(run.best_state)
+    elif run.ema is not None:
+        model.load_state_dict(run.ema.module.state_dict())
     predictions = {
         split: predictor.predict_examples(
             store,
