@@ -85,10 +85,11 @@ class TrainerConfig:
             otherwise. (default: 0.5)
         train_window_days: Train only on the task rows whose anchor time is at most this many
             days before the latest training anchor; ``None`` trains on all of them. Old
-            history is often another regime (rel-f1: field sizes of the 1950s-80s), and 15
-            years won on validation for every rel-f1 task. (default: 5479, 15 years)
-        ema_decay: Evaluate, select and return an exponential moving average of the weights,
-            updated after every optimizer step with this decay (warmed up as
+            history is often another regime (rel-f1: the larger fields of the 1950s-80s);
+            15 years won on validation for rel-f1 position and dnf (top3's table starts in
+            1994). (default: 5479, 15 years)
+        ema_decay: Node tasks: evaluate, select and return an exponential moving average of
+            the weights, updated after every optimizer step with this decay (warmed up as
             ``min(ema_decay, (1 + step) / (10 + step))``); ``None`` uses the raw weights.
             (default: None)
         num_negative: Sampled negatives per positive (link tasks). (default: 10)
