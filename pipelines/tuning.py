@@ -11,7 +11,7 @@ from relgraph.pipelines.settings import PlatformSettings
 
 NAME = "tuning"
 
-DEFAULT_GRID = [{}, {"channels": 128}, {"lr": 0.005}, {"fanouts": [16, 4]}]
+DEFAULT_GRID = [{}, {"channels": 64}, {"lr": 0.005}, {"fanouts": [16, 4]}]
 """The default sweep: the default TrainerConfig, and three variations of one setting each.
 
 (One setting per trial also keeps the compiled YAML byte-stable: KFP writes a nested default

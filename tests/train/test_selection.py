@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from relgraph.train import TrainerConfig
 from relgraph.train.selection import select_best_model
+
+DEFAULTS = TrainerConfig()
 
 
 def _model(root: Path, name: str, metric: str, scores: dict, config: dict | None = None) -> Path:
@@ -18,7 +21,7 @@ def _model(root: Path, name: str, metric: str, scores: dict, config: dict | None
         "made_from": {"run_id": f"run-{name}"},
         "task": {"metric": metric},
         "metrics": {split: {metric: value} for split, value in scores.items()},
-        "trainer_config": {"channels": 64, "lr": 0.002, **(config or {})},
+        "trainer_config": {"channels": DEFAULTS.channels, "lr": DEFAULTS.lr, **(config or {})},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "predictor.pt").write_bytes(name.encode())
@@ -27,7 +30,7 @@ def _model(root: Path, name: str, metric: str, scores: dict, config: dict | None
 
 def test_highest_auroc_wins_and_is_copied(tmp_path: Path) -> None:
     a = _model(tmp_path, "a", "roc_auc", {"validation": 0.70, "test": 0.90})
-    b = _model(tmp_path, "b", "roc_auc", {"validation": 0.75, "test": 0.60}, {"channels": 128})
+    b = _model(tmp_path, "b", "roc_auc", {"validation": 0.75, "test": 0.60}, {"channels": 32})
     summary = tmp_path / "ui" / "sweep.md"
 
     choice = select_best_model([a, b], tmp_path / "best", summary=summary)
@@ -38,7 +41,7 @@ def test_highest_auroc_wins_and_is_copied(tmp_path: Path) -> None:
     text = summary.read_text()
     assert text.startswith("# Tuning: 2 trials")
     assert "Best roc_auc on the validation split: 0.7500" in text
-    assert '`{"channels": 128}`' in text and "| 2 | `run-a` | 0.7000 | defaults |" in text
+    assert '`{"channels": 32}`' in text and "| 2 | `run-a` | 0.7000 | defaults |" in text
 
 
 def test_lowest_error_wins(tmp_path: Path) -> None:

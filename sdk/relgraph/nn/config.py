@@ -21,7 +21,7 @@ class ModelConfig:
     """Architecture of a node model.
 
     Args:
-        channels: Hidden width. (default: 64)
+        channels: Hidden width. (default: 128)
         gnn_layers: Message-passing layers. (default: 2)
         conv: ``"sage"`` or ``"gat"``. (default: "sage")
         conv_aggregation: Neighbor aggregation, one of ``sum, mean, max, min, std`` or several
@@ -40,7 +40,7 @@ class ModelConfig:
         ValueError: If a field is out of range; the message names it and the value.
     """
 
-    channels: int = 64
+    channels: int = 128
     gnn_layers: int = 2
     conv: str = "sage"
     conv_aggregation: str = "sum+mean+max"

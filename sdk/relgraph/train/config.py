@@ -57,7 +57,7 @@ class TrainerConfig:
             training labels. (default: None)
         clamp_max: Upper clamp of regression outputs; ``None`` = the 98th percentile of the
             training labels. (default: None)
-        channels: Hidden width of encoders, GNN and head. (default: 64)
+        channels: Hidden width of encoders, GNN and head. (default: 128)
         gnn_layers: Number of message-passing layers. (default: 2)
         fanouts: Neighbors sampled per hop; its length must equal ``gnn_layers``.
             (default: [32, 8])
@@ -120,7 +120,7 @@ class TrainerConfig:
     label_smoothing_alpha: float = 0.1
     clamp_min: float | None = None
     clamp_max: float | None = None
-    channels: int = 64
+    channels: int = 128
     gnn_layers: int = 2
     fanouts: tuple[int, ...] = (32, 8)
     conv: str = "sage"
