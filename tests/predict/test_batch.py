@@ -13,6 +13,7 @@ from mlflow import MlflowClient
 
 from relgraph.graph import GraphArtifact
 from relgraph.io import sqlite_url
+from relgraph.nn import NodeEnsemble
 from relgraph.predict import (
     OutputConfig,
     OutputExistsError,
@@ -236,6 +237,7 @@ def test_other_node_task_types(kind: str, tmp_path: Path) -> None:
         output=OutputConfig.local(tmp_path / "out"),
         output_alias=kind,
         tracking_uri=trained.uri,
+        extract_embeddings=kind == "regression",
     )
     table = pq.read_table(tmp_path / "out" / f"PREDICTIONS_{kind}.parquet")
     bundle = trained.out.bundle
@@ -254,4 +256,17 @@ def test_other_node_task_types(kind: str, tmp_path: Path) -> None:
         assert table.column_names == ["user_id", ANCHOR_TIME, "prediction"]
         np.testing.assert_array_equal(table["prediction"], expected["prediction"])
         assert result.drift["score"] == "prediction"
+        # A regression model is an ensemble of three by default: its embedding is the three
+        # members' side by side, and the ensemble's head on it gives the predictions.
+        model = bundle.predictor.model.eval()
+        assert isinstance(model, NodeEnsemble) and len(model.members) == 3
+        embeddings = pq.read_table(tmp_path / "out" / "EMBEDDINGS_SRC_user_id_regression.parquet")
+        assert embeddings.schema.field("embedding").type.list_size == 3 * FAST.channels
+        matrix = np.array(embeddings["embedding"].to_pylist())
+        with torch.no_grad():
+            values = model.head(torch.from_numpy(matrix).float()).view(-1).numpy()
+        low, high = bundle.predictor.clamp
+        np.testing.assert_allclose(
+            np.clip(values, low, high), table["prediction"].to_numpy(), rtol=1e-5, atol=1e-5
+        )
     assert result.tracking_run_id is not None

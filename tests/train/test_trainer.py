@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from relgraph.graph import GraphArtifact, materialize
+from relgraph.nn import NodeEnsemble, NodeModel
 from relgraph.schema import infer_schema
 from relgraph.tasks import TaskType
 from relgraph.train import TrainerConfig, fit_node_task
@@ -28,6 +29,7 @@ FAST = TrainerConfig(
     lr=0.01,
     patience=None,
     num_threads=1,
+    ensemble_size=1,  # one model per task type here; the default ensembles are tested below
 )
 KINDS = {
     "regression": TaskType.REGRESSION,
@@ -169,25 +171,74 @@ def test_label_smoothing_and_adam(artifact: GraphArtifact, tables: dict) -> None
     assert np.isfinite(result.history[-1]["train_loss"])
 
 
-def test_logs_the_run_to_mlflow(artifact: GraphArtifact, tables: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind,metric", [("binary", "roc_auc"), ("regression", "mae")])
+def test_logs_the_run_to_mlflow(
+    artifact: GraphArtifact, tables: dict, tmp_path: Path, kind: str, metric: str
+) -> None:
     from mlflow import MlflowClient
 
     from relgraph.train.tracking import RunTracker
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    splits = task_splits("binary", tables)
+    splits = task_splits(kind, tables)
     with RunTracker(uri, experiment="tests", run_name="tiny") as tracker:
-        result = fit(artifact, splits, "binary", FAST.replace(n_epochs=2), tracker=tracker)
+        config = FAST.replace(n_epochs=2, ensemble_size=None)
+        result = fit(artifact, splits, kind, config, tracker=tracker)
         run_id = tracker.run_id
     client = MlflowClient(tracking_uri=uri)
     run = client.get_run(run_id)
     assert run.data.params["lr"] == str(FAST.lr)
+    assert run.data.params["seed"] == str(FAST.seed)
     assert run.data.params["fanouts"] == "[8, 4]"
-    assert run.data.metrics["test_roc_auc"] == pytest.approx(result.metrics["test"]["roc_auc"])
-    assert len(client.get_metric_history(run_id, "train_loss")) == 2
+    assert run.data.metrics[f"test_{metric}"] == pytest.approx(result.metrics["test"][metric])
     assert run.data.tags["relgraph.graph_hash"] == artifact.content_hash
     logged = {a.path for a in client.list_artifacts(run_id)}
     assert {"schema.json", "task_spec.json", "trainer_config.json", "history.json"} <= logged
+    if kind == "binary":
+        assert len(client.get_metric_history(run_id, "train_loss")) == 2
+        return
+    # A regression run is an ensemble of three: each member's curves under its own name.
+    for index in range(3):
+        assert len(client.get_metric_history(run_id, f"member{index}.train_loss")) == 2
+        assert f"member{index}" in logged
+    assert not client.get_metric_history(run_id, "train_loss")
+
+
+def test_regression_trains_an_ensemble_of_three_and_resumes_it(
+    artifact: GraphArtifact, tables: dict, tmp_path: Path
+) -> None:
+    splits = task_splits("regression", tables)
+    config = FAST.replace(n_epochs=2, ensemble_size=None)
+    result = fit(artifact, splits, "regression", config, checkpoint_dir=tmp_path)
+    assert isinstance(result.model, NodeEnsemble) and len(result.members) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["member-0", "member-1", "member-2"]
+    assert [r["member"] for r in result.history] == [0, 0, 1, 1, 2, 2]
+
+    # The first member is the single model of the run's seed; the others have other seeds.
+    single = fit(artifact, splits, "regression", config.replace(ensemble_size=1))
+    members = np.stack([m.predictions["test"] for m in result.members])
+    np.testing.assert_array_equal(members[0], single.predictions["test"])
+    assert not np.allclose(members[1], members[2])
+    # The ensemble's prediction is the (clamped) mean of its members' outputs.
+    ensemble = result.predictions["test"]
+    assert np.all(members.min(0) - 1e-5 <= ensemble) and np.all(ensemble <= members.max(0) + 1e-5)
+    assert not np.allclose(ensemble, members[0])
+    np.testing.assert_allclose(result.predictor.predict(artifact, splits["test"]), ensemble)
+
+    resumed = fit(artifact, splits, "regression", config, checkpoint_dir=tmp_path)
+    assert resumed.resumed_from == config.n_epochs - 1
+    np.testing.assert_array_equal(resumed.predictions["test"], ensemble)
+
+
+def test_classification_trains_one_model_unless_asked(
+    artifact: GraphArtifact, tables: dict
+) -> None:
+    splits = task_splits("binary", tables)
+    single = fit(artifact, splits, "binary", FAST.replace(n_epochs=1, ensemble_size=None))
+    assert isinstance(single.model, NodeModel) and single.members == ()
+    pair = fit(artifact, splits, "binary", FAST.replace(n_epochs=1, ensemble_size=2))
+    assert isinstance(pair.model, NodeEnsemble) and len(pair.members) == 2
+    assert 0.0 <= pair.metrics["test"]["roc_auc"] <= 1.0
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without a GPU")

@@ -2,6 +2,7 @@
 
 from relgraph.nn.config import ModelConfig
 from relgraph.nn.encoder import HeteroEncoder
+from relgraph.nn.ensemble import NodeEnsemble
 from relgraph.nn.gnn import HeteroGNN
 from relgraph.nn.head import MLPHead
 from relgraph.nn.link_idgnn import IDGNNLinkModel
@@ -17,6 +18,7 @@ __all__ = [
     "IDGNNLinkModel",
     "MLPHead",
     "ModelConfig",
+    "NodeEnsemble",
     "NodeModel",
     "TemporalEncoder",
     "TwoTowerLinkModel",

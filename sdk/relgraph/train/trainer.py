@@ -34,7 +34,7 @@ from relgraph.graph.node_time import TimeLike, seconds_to_iso, to_epoch_seconds
 from relgraph.graph.sampler import TemporalNeighborSampler
 from relgraph.graph.sampler_dataset import SamplerDataset
 from relgraph.graph.store import GraphStore
-from relgraph.nn import GraphSpec, NodeModel
+from relgraph.nn import GraphSpec, NodeEnsemble, NodeModel
 from relgraph.tasks import ANCHOR_TIME, EvaluationMetric, TaskType
 from relgraph.train.checkpoint import (
     BEST,
@@ -67,6 +67,9 @@ _logger = logging.getLogger(__name__)
 
 RUNTIME_ONLY_FIELDS = ("num_workers", "num_threads")
 """TrainerConfig fields that a resumed run may change: results do not depend on them."""
+
+REGRESSION_ENSEMBLE_SIZE = 3
+"""Models a regression task trains by default (``TrainerConfig.ensemble_size`` is ``None``)."""
 
 CLAMP_QUANTILES = (0.02, 0.98)
 """Regression outputs are clamped to these quantiles of the training labels by default."""
@@ -106,7 +109,7 @@ class NodePredictor:
     the regression clamp. Picklable.
 
     Args:
-        model: The trained model (on the CPU).
+        model: The trained model, or ensemble of models (on the CPU).
         coder: Maps outputs to predictions.
         entity_table: The node type predicted for.
         entity_column: The task tables' entity column.
@@ -116,7 +119,7 @@ class NodePredictor:
         clamp: ``(low, high)`` clamp of regression outputs, or ``None``.
     """
 
-    model: NodeModel
+    model: NodeModel | NodeEnsemble
     coder: LabelCoder
     entity_table: str
     entity_column: str
@@ -234,6 +237,9 @@ class TrainResult:
             metrics (``val_<name>``) when evaluated.
         epoch_seconds: Mean wall time of a training epoch (evaluation included).
         resumed_from: The epoch a resumed run continued after, or ``None``.
+        members: The members' own results when the model is an ensemble (``best_epoch`` is
+            then the latest member's, ``history`` every member's records with a ``member``
+            key); empty otherwise.
     """
 
     predictor: NodePredictor
@@ -246,9 +252,10 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     epoch_seconds: float = 0.0
     resumed_from: int | None = None
+    members: tuple[TrainResult, ...] = ()
 
     @property
-    def model(self) -> NodeModel:
+    def model(self) -> NodeModel | NodeEnsemble:
         """The best model."""
         return self.predictor.model
 
@@ -419,6 +426,73 @@ def _freeze_splits(
     }
 
 
+def _split_examples(
+    artifact: GraphArtifact,
+    tables: Mapping[str, pa.Table],
+    *,
+    entity_table: str,
+    entity_column: str,
+    coder: LabelCoder,
+    config: TrainerConfig,
+    visible_until: Mapping[str, TimeLike] | None,
+) -> dict[str, NodeExamples]:
+    """Per split, the examples trained and evaluated on: the splits named in
+    ``visible_until`` frozen at their time, and, when validation is frozen, a fraction
+    ``config.history_lag_prob`` of the training examples seeing an older snapshot."""
+    examples = {
+        split: node_examples(
+            tables[split],
+            artifact.id_maps,
+            entity_table=entity_table,
+            entity_column=entity_column,
+            coder=coder,
+            split=split,
+        )
+        for split in SPLITS
+        if split in tables
+    }
+    examples = _freeze_splits(examples, visible_until or {})
+    if examples["validation"].visible_until is not None and config.history_lag_prob > 0:
+        val = examples["validation"]
+        examples["train"] = with_history_lag(
+            examples["train"],
+            np.maximum(val.seed_time - val.visible_until, 0),
+            config.history_lag_prob,
+            config.seed,
+        )
+    return examples
+
+
+def _evaluate(
+    predictor: NodePredictor,
+    store: GraphStore,
+    examples: Mapping[str, NodeExamples],
+    config: TrainerConfig,
+    device: torch.device,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, float]]]:
+    """Predictions for every split, and the metrics of the labeled ones; leaves the model on
+    the CPU."""
+    predictions = {
+        split: predictor.predict_examples(
+            store,
+            ex,
+            batch_size=config.val_batch_size,
+            device=device,
+            num_workers=config.num_workers,
+            amp=config.amp,
+        )
+        for split, ex in examples.items()
+    }
+    predictor.model.cpu()
+    coder = predictor.coder
+    metrics = {
+        split: compute_metrics(coder.task_type, coder.metric_targets(ex.target), predictions[split])
+        for split, ex in examples.items()
+        if ex.target is not None and len(ex) > 0
+    }
+    return predictions, metrics
+
+
 def _regression_setup(
     config: TrainerConfig, model: NodeModel, target: torch.Tensor
 ) -> tuple[float, float]:
@@ -490,6 +564,24 @@ def fit_node_task(
     task_type = TaskType.parse(task_type)
     check_splits(tables)
     metric = _selection_metric(task_type, metric)
+    size = ensemble_size(config, task_type)
+    if size > 1:
+        return _fit_ensemble(
+            size,
+            artifact,
+            tables,
+            entity_table=entity_table,
+            entity_column=entity_column,
+            task_type=task_type,
+            config=config,
+            metric=metric,
+            tracker=tracker,
+            checkpoint_dir=checkpoint_dir,
+            quiet=quiet,
+            task_spec=task_spec,
+            restore_best=restore_best,
+            visible_until=visible_until,
+        )
     direction = metric_direction(metric)
     device = resolve_device(config.device)
     if config.num_threads is not None:
@@ -503,27 +595,15 @@ def fit_node_task(
         "train": recent_rows(tables["train"], ANCHOR_TIME, config.train_window_days),
     }
     coder = LabelCoder.fit(task_type, tables["train"].column("label").combine_chunks())
-    examples = {
-        split: node_examples(
-            tables[split],
-            artifact.id_maps,
-            entity_table=entity_table,
-            entity_column=entity_column,
-            coder=coder,
-            split=split,
-        )
-        for split in SPLITS
-        if split in tables
-    }
-    examples = _freeze_splits(examples, visible_until or {})
-    if examples["validation"].visible_until is not None and config.history_lag_prob > 0:
-        val = examples["validation"]
-        examples["train"] = with_history_lag(
-            examples["train"],
-            np.maximum(val.seed_time - val.visible_until, 0),
-            config.history_lag_prob,
-            config.seed,
-        )
+    examples = _split_examples(
+        artifact,
+        tables,
+        entity_table=entity_table,
+        entity_column=entity_column,
+        coder=coder,
+        config=config,
+        visible_until=visible_until,
+    )
     train = examples["train"]
     if len(train) == 0:
         raise ValueError("the train task table has no rows")
@@ -546,16 +626,7 @@ def fit_node_task(
     )
     model.to(device)
     run = _Run(config, model, device, direction)
-    spec = dict(task_spec) if task_spec is not None else {}
-    spec.setdefault("entity_table", entity_table)
-    spec.setdefault("entity_column", entity_column)
-    spec.setdefault("task_type", task_type.value)
-    spec.setdefault("metric", metric)
-    if visible_until:
-        spec.setdefault(
-            "visible_until",
-            {split: seconds_to_iso(to_epoch_seconds(t)) for split, t in visible_until.items()},
-        )
+    spec = _run_spec(task_spec, entity_table, entity_column, task_type, metric, visible_until)
     fingerprint = _fingerprint(
         config,
         {**spec, "graph": artifact.content_hash},
@@ -683,23 +754,7 @@ def fit_node_task(
         model.load_state_dict(run.best_state)
     elif run.ema is not None:
         model.load_state_dict(run.ema.module.state_dict())
-    predictions = {
-        split: predictor.predict_examples(
-            store,
-            ex,
-            batch_size=config.val_batch_size,
-            device=device,
-            num_workers=config.num_workers,
-            amp=config.amp,
-        )
-        for split, ex in examples.items()
-    }
-    model.cpu()
-    metrics = {
-        split: compute_metrics(task_type, coder.metric_targets(ex.target), predictions[split])
-        for split, ex in examples.items()
-        if ex.target is not None and len(ex) > 0
-    }
+    predictions, metrics = _evaluate(predictor, store, examples, config, device)
     result = TrainResult(
         predictor=predictor,
         config=config,
@@ -715,6 +770,143 @@ def fit_node_task(
     if tracker is not None:
         _log_run_end(tracker, result)
     return result
+
+
+def ensemble_size(config: TrainerConfig, task_type: TaskType) -> int:
+    """The number of models a node task trains: ``config.ensemble_size``, else
+    :data:`REGRESSION_ENSEMBLE_SIZE` for regression and 1 for classification."""
+    if config.ensemble_size is not None:
+        return config.ensemble_size
+    return REGRESSION_ENSEMBLE_SIZE if task_type is TaskType.REGRESSION else 1
+
+
+def _member_seed(seed: int, index: int) -> int:
+    """The seed of ensemble member ``index``: the run's own for the first member, so that
+    ensembles of different seeds share no member."""
+    if index == 0:
+        return seed
+    return int.from_bytes(hashlib.sha256(f"{seed}:member:{index}".encode()).digest()[:4], "little")
+
+
+class _MemberTracker:
+    """What an ensemble member logs to the ensemble's run: its curves and metrics as
+    ``member<i>.<name>`` and its files under ``member<i>/``. Parameters and tags are the
+    ensemble's (MLflow parameters cannot change within a run), logged once."""
+
+    def __init__(self, tracker: Any, index: int) -> None:
+        self._tracker = tracker
+        self._prefix = f"member{index}"
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Ignored: the ensemble logs its own."""
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        """Ignored: the ensemble sets its own."""
+
+    def log_dict(self, obj: Any, name: str) -> None:
+        self._tracker.log_dict(obj, f"{self._prefix}/{name}")
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        self._tracker.log_metrics({f"{self._prefix}.{k}": v for k, v in metrics.items()}, step=step)
+
+
+def _fit_ensemble(
+    size: int,
+    artifact: GraphArtifact,
+    tables: Mapping[str, pa.Table],
+    *,
+    entity_table: str,
+    entity_column: str,
+    task_type: TaskType,
+    config: TrainerConfig,
+    metric: str,
+    tracker: Any | None,
+    checkpoint_dir: str | Path | None,
+    quiet: bool,
+    task_spec: Mapping[str, Any] | None,
+    restore_best: bool,
+    visible_until: Mapping[str, TimeLike] | None,
+) -> TrainResult:
+    """Trains ``size`` members (each a whole run: early stopping, best epoch, checkpoints
+    under ``member-<i>``) and evaluates the mean of their outputs."""
+    if tracker is not None:
+        spec = _run_spec(task_spec, entity_table, entity_column, task_type, metric, visible_until)
+        _log_run_start(tracker, config, artifact, spec, metric)
+    members = [
+        fit_node_task(
+            artifact,
+            tables,
+            entity_table=entity_table,
+            entity_column=entity_column,
+            task_type=task_type,
+            config=config.replace(seed=_member_seed(config.seed, index), ensemble_size=1),
+            metric=metric,
+            tracker=_MemberTracker(tracker, index) if tracker is not None else None,
+            checkpoint_dir=(
+                Path(checkpoint_dir) / f"member-{index}" if checkpoint_dir is not None else None
+            ),
+            quiet=quiet,
+            task_spec=task_spec,
+            restore_best=restore_best,
+            visible_until=visible_until,
+        )
+        for index in range(size)
+    ]
+    first = members[0].predictor
+    predictor = replace(first, model=NodeEnsemble([member.model for member in members]))
+    window = recent_rows(tables["train"], ANCHOR_TIME, config.train_window_days)
+    examples = _split_examples(
+        artifact,
+        {**tables, "train": window},
+        entity_table=entity_table,
+        entity_column=entity_column,
+        coder=first.coder,
+        config=config,
+        visible_until=visible_until,
+    )
+    predictions, metrics = _evaluate(
+        predictor, artifact.store, examples, config, resolve_device(config.device)
+    )
+    resumed = [m.resumed_from for m in members if m.resumed_from is not None]
+    result = TrainResult(
+        predictor=predictor,
+        config=config,
+        task_type=task_type,
+        metric=metric,
+        best_epoch=max(member.best_epoch for member in members),
+        metrics=metrics,
+        predictions=predictions,
+        history=[{**record, "member": i} for i, m in enumerate(members) for record in m.history],
+        epoch_seconds=float(np.mean([member.epoch_seconds for member in members])),
+        resumed_from=resumed[0] if resumed else None,
+        members=tuple(members),
+    )
+    if tracker is not None:
+        _log_run_end(tracker, result)
+    return result
+
+
+def _run_spec(
+    task_spec: Mapping[str, Any] | None,
+    entity_table: str,
+    entity_column: str,
+    task_type: TaskType,
+    metric: str,
+    visible_until: Mapping[str, TimeLike] | None,
+) -> dict[str, Any]:
+    """The task description logged with a run: ``task_spec`` completed with the entity,
+    task type, metric and frozen splits."""
+    spec = dict(task_spec) if task_spec is not None else {}
+    spec.setdefault("entity_table", entity_table)
+    spec.setdefault("entity_column", entity_column)
+    spec.setdefault("task_type", task_type.value)
+    spec.setdefault("metric", metric)
+    if visible_until:
+        spec.setdefault(
+            "visible_until",
+            {split: seconds_to_iso(to_epoch_seconds(t)) for split, t in visible_until.items()},
+        )
+    return spec
 
 
 def _log_run_start(
