@@ -5,8 +5,10 @@ task's train/validation(/test) tables: AdamW or Adam with cosine annealing, earl
 the validation metric with the best state kept, a checkpoint written atomically after every
 epoch (resumed after a crash or kill, ending with the same result as an uninterrupted run),
 mixed precision and pinned, non-blocking transfers on CUDA, and batches sampled in DataLoader
-workers while the model steps. :class:`NodePredictor` (``TrainResult.predictor``) predicts
-for any task table on the same graph.
+workers while the model steps. Regression tasks train an ensemble of whole runs by default
+(``TrainerConfig.ensemble_size``), predicted through :class:`~relgraph.nn.NodeEnsemble`.
+:class:`NodePredictor` (``TrainResult.predictor``) predicts for any task table on the same
+graph.
 """
 
 from __future__ import annotations
