@@ -32,8 +32,6 @@ class NodeEnsemble(torch.nn.Module):
         if len(kinds) > 1:
             raise ValueError(f"ensemble members predict different things: {sorted(kinds)}")
         self.members = torch.nn.ModuleList(members)
-        self.entity_type = members[0].entity_type
-        self.out_channels = members[0].out_channels
 
     def embed(self, batch: HeteroData) -> Tensor:
         """The members' seed embeddings side by side, ``float[num_seeds, members * channels]``."""

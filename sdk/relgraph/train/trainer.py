@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -565,25 +566,45 @@ def fit_node_task(
     config = config if config is not None else TrainerConfig()
     task_type = TaskType.parse(task_type)
     check_splits(tables)
-    metric = _selection_metric(task_type, metric)
-    size = ensemble_size(config, task_type)
-    if size > 1:
-        return _fit_ensemble(
-            size,
-            artifact,
-            tables,
-            entity_table=entity_table,
-            entity_column=entity_column,
-            task_type=task_type,
-            config=config,
-            metric=metric,
-            tracker=tracker,
-            checkpoint_dir=checkpoint_dir,
-            quiet=quiet,
-            task_spec=task_spec,
-            restore_best=restore_best,
-            visible_until=visible_until,
-        )
+    GraphSpec.from_store(artifact.store).check_node_type(entity_table, "entity_table")
+    window = recent_rows(tables["train"], ANCHOR_TIME, config.train_window_days)
+    size = _ensemble_size(config, task_type)
+    fit = partial(_fit_ensemble, size) if size > 1 else _fit_one
+    return fit(
+        artifact,
+        {**tables, "train": window},
+        entity_table=entity_table,
+        entity_column=entity_column,
+        task_type=task_type,
+        config=config,
+        metric=_selection_metric(task_type, metric),
+        tracker=tracker,
+        checkpoint_dir=checkpoint_dir,
+        quiet=quiet,
+        task_spec=task_spec,
+        restore_best=restore_best,
+        visible_until=visible_until,
+    )
+
+
+def _fit_one(
+    artifact: GraphArtifact,
+    tables: Mapping[str, pa.Table],
+    *,
+    entity_table: str,
+    entity_column: str,
+    task_type: TaskType,
+    config: TrainerConfig,
+    metric: str,
+    tracker: Any | None,
+    checkpoint_dir: str | Path | None,
+    quiet: bool,
+    task_spec: Mapping[str, Any] | None,
+    restore_best: bool,
+    visible_until: Mapping[str, TimeLike] | None,
+) -> TrainResult:
+    """Trains one model (:func:`fit_node_task`, its arguments checked and the training
+    window applied)."""
     direction = metric_direction(metric)
     device = resolve_device(config.device)
     if config.num_threads is not None:
@@ -591,11 +612,6 @@ def fit_node_task(
     seed_everything(config.seed)
 
     store = artifact.store
-    GraphSpec.from_store(store).check_node_type(entity_table, "entity_table")
-    tables = {
-        **tables,
-        "train": recent_rows(tables["train"], ANCHOR_TIME, config.train_window_days),
-    }
     coder = LabelCoder.fit(task_type, tables["train"].column("label").combine_chunks())
     examples = _split_examples(
         artifact,
@@ -774,7 +790,7 @@ def fit_node_task(
     return result
 
 
-def ensemble_size(config: TrainerConfig, task_type: TaskType) -> int:
+def _ensemble_size(config: TrainerConfig, task_type: TaskType) -> int:
     """The number of models a node task trains: ``config.ensemble_size``, else
     :data:`REGRESSION_ENSEMBLE_SIZE` for regression and 1 for classification."""
     if config.ensemble_size is not None:
@@ -829,13 +845,13 @@ def _fit_ensemble(
     restore_best: bool,
     visible_until: Mapping[str, TimeLike] | None,
 ) -> TrainResult:
-    """Trains ``size`` members (each a whole run: early stopping, best epoch, checkpoints
-    under ``member-<i>``) and evaluates the mean of their outputs."""
+    """Trains ``size`` members (each a whole run of :func:`_fit_one`: early stopping, best
+    epoch, checkpoints under ``member-<i>``) and evaluates the mean of their outputs."""
     if tracker is not None:
         spec = _run_spec(task_spec, entity_table, entity_column, task_type, metric, visible_until)
         _log_run_start(tracker, config, artifact, spec, metric)
     members = [
-        fit_node_task(
+        _fit_one(
             artifact,
             tables,
             entity_table=entity_table,
@@ -856,10 +872,9 @@ def _fit_ensemble(
     ]
     first = members[0].predictor
     predictor = replace(first, model=NodeEnsemble([member.model for member in members]))
-    window = recent_rows(tables["train"], ANCHOR_TIME, config.train_window_days)
     examples = _split_examples(
         artifact,
-        {**tables, "train": window},
+        tables,
         entity_table=entity_table,
         entity_column=entity_column,
         coder=first.coder,
